@@ -1,0 +1,241 @@
+//! The `specforge` command line.
+
+use crate::diagnostics::{Diagnostic, LoadError};
+use crate::ir::{self, Api};
+use crate::loader;
+use clap::{Parser, Subcommand};
+use indexmap::IndexMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for a spec with errors (or unusable arguments).
+pub const EXIT_ERROR: u8 = 2;
+/// Exit code of `validate` for a spec with warnings only.
+pub const EXIT_WARNINGS: u8 = 1;
+
+/// specforge: OpenAPI documents in, typed Rust clients, axum server stubs and mocks out.
+#[derive(Debug, Parser)]
+#[command(name = "specforge", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarize a spec: version, operations, types, tags, warnings.
+    Inspect {
+        /// The spec (JSON or YAML; `-` for stdin).
+        spec: PathBuf,
+        /// Print the whole IR as JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a spec: prints warnings and errors; exit 0 (clean), 1 (warnings) or 2 (errors).
+    Validate {
+        /// The spec (JSON or YAML; `-` for stdin).
+        spec: PathBuf,
+    },
+    /// Write a spec back out with every `$ref` bundled into one document, in its own version.
+    Normalize {
+        /// The spec (JSON or YAML; `-` for stdin).
+        spec: PathBuf,
+        /// Remove prose (description, summary, termsOfService, externalDocs, contact).
+        #[arg(long)]
+        strip_docs: bool,
+        /// Output file (YAML when it ends in .yaml/.yml, JSON otherwise); stdout when absent.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Run the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run(cli, &mut std::io::stdout(), &mut std::io::stderr())
+}
+
+/// Run a parsed command, writing to the given streams.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let result = match cli.command {
+        Command::Inspect { spec, json } => inspect(&spec, json, out, err),
+        Command::Validate { spec } => validate(&spec, out),
+        Command::Normalize {
+            spec,
+            strip_docs,
+            out: dest,
+        } => normalize(&spec, strip_docs, dest, out, err),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report_failure(&e, err);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Print a failed load: errors first, then warnings.
+pub fn report_failure(e: &LoadError, err: &mut dyn Write) {
+    for d in e.errors() {
+        let _ = writeln!(err, "{d}");
+    }
+    let n = e.errors().count();
+    let _ = writeln!(
+        err,
+        "{n} error{}; nothing was produced",
+        if n == 1 { "" } else { "s" }
+    );
+}
+
+fn inspect(
+    spec: &std::path::Path,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, LoadError> {
+    let api = ir::load_api(spec)?;
+    if json {
+        let text = serde_json::to_string_pretty(&api).unwrap_or_default();
+        let _ = writeln!(out, "{text}");
+        for w in &api.warnings {
+            let _ = writeln!(err, "{w}");
+        }
+        return Ok(0);
+    }
+    let _ = write!(out, "{}", summary(&api));
+    Ok(0)
+}
+
+/// The human summary printed by `specforge inspect`.
+pub fn summary(api: &Api) -> String {
+    let mut s = String::new();
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        s,
+        "{} {} ({})",
+        api.title,
+        api.version,
+        api.spec_version.label()
+    );
+    if !api.servers.is_empty() {
+        let _ = writeln!(s, "servers:    {}", api.servers.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "base path:  {}",
+        if api.base_path.is_empty() {
+            "/"
+        } else {
+            &api.base_path
+        }
+    );
+    let _ = writeln!(s, "operations: {}", api.operations.len());
+    let _ = writeln!(s, "types:      {}", api.types.len());
+    let schemes: Vec<&str> = api.security_schemes.keys().map(String::as_str).collect();
+    let _ = writeln!(
+        s,
+        "security:   {}",
+        if schemes.is_empty() {
+            "none".to_string()
+        } else {
+            schemes.join(", ")
+        }
+    );
+    let mut tags: IndexMap<&str, usize> = IndexMap::new();
+    for op in &api.operations {
+        if op.tags.is_empty() {
+            *tags.entry("(untagged)").or_default() += 1;
+        }
+        for t in &op.tags {
+            *tags.entry(t).or_default() += 1;
+        }
+    }
+    tags.sort_keys();
+    let _ = writeln!(s, "by tag:");
+    let width = tags.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    for (t, n) in &tags {
+        let _ = writeln!(s, "  {t:width$}  {n}");
+    }
+    let _ = writeln!(s, "warnings:   {}", api.warnings.len());
+    for w in &api.warnings {
+        let _ = writeln!(s, "  {w}");
+    }
+    s
+}
+
+fn validate(spec: &std::path::Path, out: &mut dyn Write) -> Result<u8, LoadError> {
+    match ir::load_api(spec) {
+        Ok(api) => {
+            for w in &api.warnings {
+                let _ = writeln!(out, "{w}");
+            }
+            let n = api.warnings.len();
+            let _ = writeln!(
+                out,
+                "{}: {} operations, {n} warning{}, 0 errors",
+                spec.display(),
+                api.operations.len(),
+                if n == 1 { "" } else { "s" }
+            );
+            Ok(if n == 0 { 0 } else { EXIT_WARNINGS })
+        }
+        Err(e) => {
+            let (errs, warns): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+                e.diagnostics.iter().partition(|d| d.is_error());
+            for d in errs.iter().chain(warns.iter()) {
+                let _ = writeln!(out, "{d}");
+            }
+            let _ = writeln!(
+                out,
+                "{}: {} error{}, {} warning{}",
+                spec.display(),
+                errs.len(),
+                if errs.len() == 1 { "" } else { "s" },
+                warns.len(),
+                if warns.len() == 1 { "" } else { "s" }
+            );
+            Ok(EXIT_ERROR)
+        }
+    }
+}
+
+fn normalize(
+    spec: &std::path::Path,
+    strip: bool,
+    dest: Option<PathBuf>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, LoadError> {
+    let loaded = loader::load(spec)?;
+    // Lowering checks the meaning; a document that cannot be lowered is not written.
+    ir::build(&loaded)?;
+    let mut doc = loaded.bundled.clone();
+    if strip {
+        crate::normalize::strip_docs(loaded.version, &mut doc);
+    }
+    let yaml = dest
+        .as_ref()
+        .and_then(|d| d.extension())
+        .is_some_and(|e| e == "yaml" || e == "yml");
+    let text = crate::normalize::render(&doc, yaml)
+        .map_err(|m| LoadError::single(Diagnostic::file_error(None, m)))?;
+    match dest {
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| {
+                LoadError::single(Diagnostic::file_error(
+                    Some(path.clone()),
+                    format!("cannot write: {e}"),
+                ))
+            })?;
+            let _ = writeln!(err, "wrote {} ({})", path.display(), loaded.version.label());
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,160 @@
+//! Warnings and errors that name where a problem is: file, line/column, JSON pointer.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The document was accepted, with an assumption or a repair.
+    Warning,
+    /// The document cannot be given a meaning.
+    Error,
+}
+
+/// One message about a place in a spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Warning or error.
+    pub severity: Severity,
+    /// The file the problem is in, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// 1-based line, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// JSON pointer (`#/paths/~1pets/get`) of the offending node, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A warning at a JSON pointer.
+    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, Some(pointer.into()), message)
+    }
+
+    /// An error at a JSON pointer.
+    pub fn error(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, Some(pointer.into()), message)
+    }
+
+    /// An error that is about a whole file (I/O, syntax).
+    pub fn file_error(file: Option<PathBuf>, message: impl Into<String>) -> Self {
+        let mut d = Self::new(Severity::Error, None, message);
+        d.file = file;
+        d
+    }
+
+    fn new(severity: Severity, pointer: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            file: None,
+            line: None,
+            column: None,
+            pointer,
+            message: message.into(),
+        }
+    }
+
+    /// Attach a file.
+    pub fn in_file(mut self, file: Option<PathBuf>) -> Self {
+        if self.file.is_none() {
+            self.file = file;
+        }
+        self
+    }
+
+    /// Attach a 1-based line and column.
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{level}: ")?;
+        let mut wrote_place = false;
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            if let (Some(l), Some(c)) = (self.line, self.column) {
+                write!(f, ":{l}:{c}")?;
+            }
+            wrote_place = true;
+        }
+        if let Some(p) = &self.pointer {
+            if wrote_place {
+                write!(f, " ")?;
+            }
+            write!(f, "{p}")?;
+            wrote_place = true;
+        }
+        if wrote_place {
+            write!(f, ": ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Loading failed; at least one diagnostic is an error.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render(.diagnostics))]
+pub struct LoadError {
+    /// Everything that was found, errors and warnings, in order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// A failure with a single diagnostic.
+    pub fn single(d: Diagnostic) -> Self {
+        Self {
+            diagnostics: vec![d],
+        }
+    }
+
+    /// Only the errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+fn render(ds: &[Diagnostic]) -> String {
+    ds.iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Escape one JSON pointer reference token (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Unescape one JSON pointer reference token (RFC 6901).
+pub fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// Append a token to a `#/...` pointer.
+pub fn push_pointer(base: &str, token: &str) -> String {
+    format!("{base}/{}", escape_token(token))
+}

@@ -1,0 +1,58 @@
+//! The intermediate representation (IR) and its construction from a loaded spec.
+
+pub mod json_schema;
+pub mod lower;
+pub mod model;
+pub mod naming;
+pub mod recursion;
+pub mod types;
+
+pub use model::*;
+
+use crate::diagnostics::LoadError;
+use crate::loader::{self, LoadedSpec};
+use std::path::Path;
+
+/// Load a spec from a path (`-` for stdin) and lower it into the IR.
+pub fn load_api(path: &Path) -> Result<Api, LoadError> {
+    let spec = loader::load(path)?;
+    lower::lower(&spec)
+}
+
+/// Lower an already loaded spec.
+pub fn build(spec: &LoadedSpec) -> Result<Api, LoadError> {
+    lower::lower(spec)
+}
+
+impl Api {
+    /// Find an operation by its IR name.
+    pub fn operation(&self, name: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.name == name)
+    }
+
+    /// A standalone JSON Schema document for `schema` (one of this IR's `json_schema` values):
+    /// the schema itself plus every definition it may refer to under `$defs`.
+    pub fn standalone_schema(&self, schema: &serde_json::Value) -> serde_json::Value {
+        let mut root = serde_json::Map::new();
+        root.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        root.insert(
+            "$defs".into(),
+            serde_json::to_value(&self.schema_defs).unwrap_or_default(),
+        );
+        match schema {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    root.insert(k.clone(), v.clone());
+                }
+            }
+            serde_json::Value::Bool(false) => {
+                root.insert("not".into(), serde_json::json!({}));
+            }
+            _ => {}
+        }
+        serde_json::Value::Object(root)
+    }
+}

@@ -1,0 +1,233 @@
+//! Schema dialect normalization. Swagger 2.0, OpenAPI 3.0 and OpenAPI 3.1 (plus
+//! the JSON-Schema-isms that real documents put where they do not belong) are
+//! rewritten into one canonical schema form that the IR lowering reads:
+//!
+//! - `type: [T, "null"]`, `x-nullable: true` and `anyOf/oneOf` with a `{type: null}`
+//!   branch all become `nullable: true`;
+//! - `const: v` becomes `enum: [v]`;
+//! - a JSON Schema `examples` array also provides `example`;
+//! - numeric `exclusiveMinimum`/`exclusiveMaximum` become `minimum` + `exclusiveMinimum: true`;
+//! - `$ref` with constraining siblings becomes `allOf: [$ref]` + siblings (3.1),
+//!   or loses the siblings with a warning (2.0 / 3.0, where they are ignored);
+//! - draft-4 `id` keys are dropped with a warning.
+
+use super::walk::{child_ctx, element_ctx, Ctx};
+use super::SpecVersion;
+use crate::diagnostics::{push_pointer, Diagnostic};
+use serde_json::{json, Map, Value};
+
+/// Keys that may sit beside `$ref` without changing what it validates.
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "summary",
+    "example",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+    "nullable",
+    "$comment",
+];
+
+/// Normalize every schema in `doc`, returning warnings.
+pub fn normalize_schemas(version: SpecVersion, doc: &mut Value) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    walk(version, doc, Ctx::Doc, "#", &mut out);
+    out
+}
+
+fn walk(version: SpecVersion, node: &mut Value, ctx: Ctx, ptr: &str, out: &mut Vec<Diagnostic>) {
+    match (ctx, node) {
+        (Ctx::Data, _) => {}
+        (_, Value::Array(items)) => {
+            let ectx = element_ctx(ctx);
+            for (i, item) in items.iter_mut().enumerate() {
+                walk(version, item, ectx, &format!("{ptr}/{i}"), out);
+            }
+        }
+        (ctx, Value::Object(map)) => {
+            if ctx == Ctx::Schema {
+                normalize_one(version, map, ptr, out);
+            }
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for k in keys {
+                let cctx = child_ctx(version, ctx, &k);
+                let cptr = push_pointer(ptr, &k);
+                if let Some(child) = map.get_mut(&k) {
+                    walk(version, child, cctx, &cptr, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_null_schema(v: &Value) -> bool {
+    match v.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(ts)) => ts.len() == 1 && ts[0] == "null",
+        _ => false,
+    }
+}
+
+fn normalize_one(
+    version: SpecVersion,
+    s: &mut Map<String, Value>,
+    ptr: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let v31 = version == SpecVersion::OpenApi31;
+    // x-nullable (Swagger 2.0 extension used by go-swagger and others)
+    if let Some(xn) = s.remove("x-nullable") {
+        if xn == Value::Bool(true) {
+            s.insert("nullable".into(), Value::Bool(true));
+        }
+    }
+    // type arrays
+    if let Some(Value::Array(types)) = s.get("type").cloned() {
+        let has_null = types.iter().any(|t| t == "null");
+        let rest: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+        if !v31 {
+            out.push(Diagnostic::warning(
+                push_pointer(ptr, "type"),
+                format!(
+                    "a list of types is JSON Schema, not {}; read as {}",
+                    version.label(),
+                    if has_null {
+                        "a nullable type"
+                    } else {
+                        "a choice of types"
+                    }
+                ),
+            ));
+        }
+        match rest.len() {
+            0 => {
+                s.remove("type");
+            }
+            1 => {
+                s.insert("type".into(), rest[0].clone());
+            }
+            _ => {
+                s.remove("type");
+                let variants: Vec<Value> = rest.into_iter().map(|t| json!({ "type": t })).collect();
+                s.insert("anyOf".into(), Value::Array(variants));
+            }
+        }
+        if has_null {
+            s.insert("nullable".into(), Value::Bool(true));
+        }
+    }
+    // oneOf/anyOf with a null branch
+    for key in ["anyOf", "oneOf"] {
+        if version == SpecVersion::Swagger2 && s.contains_key(key) {
+            out.push(Diagnostic::warning(
+                push_pointer(ptr, key),
+                format!(
+                    "'{key}' is not part of Swagger 2.0; accepted with its OpenAPI 3.0 meaning"
+                ),
+            ));
+        }
+        let Some(Value::Array(branches)) = s.get(key).cloned() else {
+            continue;
+        };
+        if !branches.iter().any(is_null_schema) {
+            continue;
+        }
+        let rest: Vec<Value> = branches
+            .into_iter()
+            .filter(|b| !is_null_schema(b))
+            .collect();
+        s.insert("nullable".into(), Value::Bool(true));
+        if rest.len() == 1 {
+            s.remove(key);
+            let only = rest.into_iter().next().unwrap_or(Value::Null);
+            match only {
+                Value::Object(o) if o.contains_key("$ref") => {
+                    s.insert("allOf".into(), Value::Array(vec![Value::Object(o)]));
+                }
+                Value::Object(o) => {
+                    for (k, v) in o {
+                        s.entry(k).or_insert(v);
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            s.insert(key.into(), Value::Array(rest));
+        }
+    }
+    if version == SpecVersion::Swagger2 && s.contains_key("not") {
+        out.push(Diagnostic::warning(
+            push_pointer(ptr, "not"),
+            "'not' is not part of Swagger 2.0; accepted with its OpenAPI 3.0 meaning",
+        ));
+    }
+    // const
+    if let Some(c) = s.remove("const") {
+        s.insert("enum".into(), Value::Array(vec![c]));
+    }
+    // examples array
+    if let Some(Value::Array(ex)) = s.get("examples") {
+        if let Some(first) = ex.first().cloned() {
+            s.entry("example").or_insert(first);
+        }
+    }
+    // numeric exclusive bounds
+    for (ex, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Number(n)) = s.get(ex).cloned() {
+            s.insert(bound.into(), Value::Number(n));
+            s.insert(ex.into(), Value::Bool(true));
+        }
+    }
+    // draft-4 id
+    if !v31 {
+        if let Some(Value::String(_)) = s.get("id") {
+            s.remove("id");
+            out.push(Diagnostic::warning(
+                push_pointer(ptr, "id"),
+                format!(
+                    "'id' is not a schema keyword in {}; ignored",
+                    version.label()
+                ),
+            ));
+        }
+    }
+    // $ref with siblings
+    if s.contains_key("$ref") {
+        let constraining: Vec<String> = s
+            .keys()
+            .filter(|k| *k != "$ref" && !k.starts_with("x-") && !ANNOTATIONS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        if !constraining.is_empty() {
+            if v31 {
+                let r = s.remove("$ref").unwrap_or(Value::Null);
+                let mut all = match s.remove("allOf") {
+                    Some(Value::Array(a)) => a,
+                    _ => Vec::new(),
+                };
+                all.insert(0, json!({ "$ref": r }));
+                s.insert("allOf".into(), Value::Array(all));
+            } else {
+                out.push(Diagnostic::warning(
+                    ptr.to_string(),
+                    format!(
+                        "keywords beside $ref are ignored in {} ({}); dropped",
+                        version.label(),
+                        constraining.join(", ")
+                    ),
+                ));
+                for k in constraining {
+                    s.remove(&k);
+                }
+            }
+        }
+    }
+}

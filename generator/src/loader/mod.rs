@@ -1,0 +1,160 @@
+//! The loader: reads a spec (JSON or YAML, file or stdin), bundles its `$ref`s,
+//! normalizes the schema dialect and converts Swagger 2.0 to the OpenAPI 3.0
+//! layout. What comes out is one document shape for the IR lowering.
+
+pub mod dialect;
+pub mod refs;
+pub mod source;
+pub mod swagger2;
+pub mod walk;
+
+use crate::diagnostics::{Diagnostic, LoadError};
+use serde::Serialize;
+use serde_json::Value;
+use source::SourceDoc;
+use std::path::Path;
+
+/// Which specification a document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SpecVersion {
+    /// Swagger 2.0 (OpenAPI 2).
+    #[serde(rename = "2.0")]
+    Swagger2,
+    /// OpenAPI 3.0.x.
+    #[serde(rename = "3.0")]
+    OpenApi30,
+    /// OpenAPI 3.1.x.
+    #[serde(rename = "3.1")]
+    OpenApi31,
+}
+
+impl SpecVersion {
+    /// A human label ("Swagger 2.0", "OpenAPI 3.0").
+    pub fn label(self) -> &'static str {
+        match self {
+            SpecVersion::Swagger2 => "Swagger 2.0",
+            SpecVersion::OpenApi30 => "OpenAPI 3.0",
+            SpecVersion::OpenApi31 => "OpenAPI 3.1",
+        }
+    }
+}
+
+/// A spec after loading: bundled, normalized, in OpenAPI 3.0 layout.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The version the input was written in.
+    pub version: SpecVersion,
+    /// The root source file.
+    pub source: SourceDoc,
+    /// The input after `$ref` bundling, in its own version's layout.
+    pub bundled: Value,
+    /// The normalized document in OpenAPI 3.0 layout that the IR is built from.
+    pub document: Value,
+    /// Warnings found while loading (errors abort the load).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadedSpec {
+    /// Map a pointer in [`LoadedSpec::document`] back to the input and attach file/line.
+    pub fn place(&self, d: Diagnostic) -> Diagnostic {
+        let mut d = d;
+        if self.version == SpecVersion::Swagger2 {
+            d.pointer = d.pointer.map(|p| swagger2::origin_pointer(&p));
+        }
+        locate(&self.source, d)
+    }
+}
+
+fn locate(source: &SourceDoc, d: Diagnostic) -> Diagnostic {
+    if d.file.is_some() && d.file != source.path {
+        return d;
+    }
+    let mut d = d.in_file(source.path.clone());
+    if d.line.is_none() {
+        if let Some((l, c)) = d
+            .pointer
+            .as_deref()
+            .filter(|p| p.starts_with('#'))
+            .and_then(|p| source.locate(p))
+        {
+            d = d.at(l, c);
+        }
+    }
+    d
+}
+
+/// Load a spec from a path (`-` for stdin).
+pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
+    let source = SourceDoc::read(path)?;
+    load_source(source)
+}
+
+/// Load a spec from text; `name` is used in messages and to resolve relative `$ref`s.
+pub fn load_str(text: &str, name: Option<&Path>) -> Result<LoadedSpec, LoadError> {
+    let source = SourceDoc::parse(name.map(Path::to_path_buf), text.to_string())?;
+    load_source(source)
+}
+
+fn load_source(source: SourceDoc) -> Result<LoadedSpec, LoadError> {
+    let version = detect_version(&source)?;
+    let mut bundler = refs::Bundler::new(version, &source);
+    let bundled = bundler.bundle(&source);
+    let mut diagnostics: Vec<Diagnostic> = bundler
+        .diagnostics
+        .into_iter()
+        .map(|d| locate(&source, d))
+        .collect();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(LoadError { diagnostics });
+    }
+    let mut normalized = bundled.clone();
+    diagnostics.extend(
+        dialect::normalize_schemas(version, &mut normalized)
+            .into_iter()
+            .map(|d| locate(&source, d)),
+    );
+    let document = if version == SpecVersion::Swagger2 {
+        let mut conv = Vec::new();
+        let doc = swagger2::convert(&normalized, &mut conv);
+        diagnostics.extend(conv.into_iter().map(|d| locate(&source, d)));
+        doc
+    } else {
+        normalized
+    };
+    Ok(LoadedSpec {
+        version,
+        source,
+        bundled,
+        document,
+        diagnostics,
+    })
+}
+
+fn detect_version(source: &SourceDoc) -> Result<SpecVersion, LoadError> {
+    let err =
+        |ptr: &str, msg: String| LoadError::single(locate(source, Diagnostic::error(ptr, msg)));
+    let Some(obj) = source.value.as_object() else {
+        return Err(err("#", "a spec must be an object at the top level".into()));
+    };
+    if let Some(v) = obj.get("swagger") {
+        return match v.as_str() {
+            Some("2.0") => Ok(SpecVersion::Swagger2),
+            _ => Err(err(
+                "#/swagger",
+                format!("unsupported Swagger version {v}; only \"2.0\" exists"),
+            )),
+        };
+    }
+    match obj.get("openapi") {
+        Some(Value::String(s)) if s.starts_with("3.0") => Ok(SpecVersion::OpenApi30),
+        Some(Value::String(s)) if s.starts_with("3.1") => Ok(SpecVersion::OpenApi31),
+        Some(v) => Err(err(
+            "#/openapi",
+            format!("unsupported OpenAPI version {v}; specforge reads 3.0.x and 3.1.x"),
+        )),
+        None => Err(err(
+            "#",
+            "not an OpenAPI or Swagger document: neither 'openapi' nor 'swagger' is set".into(),
+        )),
+    }
+}

@@ -1,0 +1,357 @@
+//! `$ref` resolution and bundling: every reference to another file (relative to
+//! the referring file, never leaving the root spec's folder, never over the
+//! network) is brought into the root document, so that later stages only ever
+//! see local `#/...` references.
+
+use super::source::SourceDoc;
+use super::walk::{child_ctx, element_ctx, Ctx};
+use super::SpecVersion;
+use crate::diagnostics::{push_pointer, unescape_token, Diagnostic};
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Resolve a local JSON pointer (`#/a/b` or `/a/b`) inside `root`.
+pub fn resolve_pointer<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+    let p = pointer.strip_prefix('#').unwrap_or(pointer);
+    if p.is_empty() {
+        return Some(root);
+    }
+    let mut cur = root;
+    for tok in p.strip_prefix('/')?.split('/') {
+        let tok = unescape_token(&percent_decode(tok));
+        cur = match cur {
+            Value::Object(m) => m.get(&tok)?,
+            Value::Array(a) => a.get(tok.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Where a `$ref` points.
+enum Target {
+    Local(String),
+    File(PathBuf, String),
+}
+
+pub(crate) struct Bundler {
+    version: SpecVersion,
+    root_dir: Option<PathBuf>,
+    root_file: Option<PathBuf>,
+    files: HashMap<PathBuf, SourceDoc>,
+    hoisted: HashMap<(PathBuf, String), String>,
+    new_schemas: IndexMap<String, Value>,
+    taken_names: std::collections::HashSet<String>,
+    inline_stack: Vec<(PathBuf, String)>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Bundler {
+    pub(crate) fn new(version: SpecVersion, root: &SourceDoc) -> Self {
+        let root_file = root
+            .path
+            .as_ref()
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        let root_dir = root_file
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        let taken_names = schema_container(version, &root.value)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        Self {
+            version,
+            root_dir,
+            root_file,
+            files: HashMap::new(),
+            hoisted: HashMap::new(),
+            new_schemas: IndexMap::new(),
+            taken_names,
+            inline_stack: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Bundle the root document in place.
+    pub(crate) fn bundle(&mut self, root: &SourceDoc) -> Value {
+        let mut value = root.value.clone();
+        let file = self.root_file.clone();
+        self.walk(&mut value, Ctx::Doc, "#", file.as_deref(), &root.value);
+        if !self.new_schemas.is_empty() {
+            let key = if self.version == SpecVersion::Swagger2 {
+                "definitions"
+            } else {
+                "schemas"
+            };
+            let container = if self.version == SpecVersion::Swagger2 {
+                value.as_object_mut().map(|o| {
+                    o.entry(key)
+                        .or_insert_with(|| Value::Object(Default::default()))
+                })
+            } else {
+                value
+                    .as_object_mut()
+                    .map(|o| {
+                        o.entry("components")
+                            .or_insert_with(|| Value::Object(Default::default()))
+                    })
+                    .and_then(|c| c.as_object_mut())
+                    .map(|c| {
+                        c.entry(key)
+                            .or_insert_with(|| Value::Object(Default::default()))
+                    })
+            };
+            if let Some(Value::Object(m)) = container {
+                for (k, v) in std::mem::take(&mut self.new_schemas) {
+                    m.insert(k, v);
+                }
+            }
+        }
+        value
+    }
+
+    fn walk(
+        &mut self,
+        node: &mut Value,
+        ctx: Ctx,
+        ptr: &str,
+        file: Option<&Path>,
+        file_root: &Value,
+    ) {
+        if ctx == Ctx::Data {
+            return;
+        }
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    let r = r.clone();
+                    if let Some(replacement) = self.handle_ref(&r, ctx, ptr, file, file_root) {
+                        match replacement {
+                            Replace::Ref(new_ref) => {
+                                map.insert("$ref".into(), Value::String(new_ref));
+                            }
+                            Replace::Inline(v) => {
+                                *node = v;
+                                return;
+                            }
+                        }
+                    }
+                }
+                let keys: Vec<String> = map.keys().cloned().collect();
+                for k in keys {
+                    if k == "$ref" {
+                        continue;
+                    }
+                    let cctx = child_ctx(self.version, ctx, &k);
+                    let cptr = push_pointer(ptr, &k);
+                    if let Some(child) = map.get_mut(&k) {
+                        self.walk(child, cctx, &cptr, file, file_root);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let ectx = element_ctx(ctx);
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.walk(item, ectx, &format!("{ptr}/{i}"), file, file_root);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn is_root(&self, file: Option<&Path>) -> bool {
+        file.is_none() || file.map(Path::to_path_buf) == self.root_file
+    }
+
+    fn parse_ref(&mut self, r: &str, ptr: &str, file: Option<&Path>) -> Option<Target> {
+        let (path_part, frag) = match r.split_once('#') {
+            Some((p, f)) => (p, f.to_string()),
+            None => (r, String::new()),
+        };
+        if path_part.is_empty() {
+            return Some(Target::Local(frag));
+        }
+        if path_part.contains("://") || path_part.starts_with("//") {
+            self.error(ptr, file, format!("$ref '{r}' points to the network; specforge never fetches remote references (download the file next to the spec and refer to it by relative path)"));
+            return None;
+        }
+        let Some(base_dir) = file.and_then(Path::parent) else {
+            self.error(ptr, file, format!("$ref '{r}' refers to another file, but the spec was read from standard input; pass the spec as a path"));
+            return None;
+        };
+        let joined = base_dir.join(percent_decode(path_part));
+        let canonical = match std::fs::canonicalize(&joined) {
+            Ok(c) => c,
+            Err(e) => {
+                self.error(
+                    ptr,
+                    file,
+                    format!("$ref '{r}': cannot open '{}': {e}", joined.display()),
+                );
+                return None;
+            }
+        };
+        if let Some(root_dir) = &self.root_dir {
+            if !canonical.starts_with(root_dir) {
+                self.error(ptr, file, format!("$ref '{r}' leaves the folder of the root spec ('{}'); references must stay inside it", root_dir.display()));
+                return None;
+            }
+        }
+        if Some(&canonical) == self.root_file.as_ref() {
+            return Some(Target::Local(frag));
+        }
+        Some(Target::File(canonical, frag))
+    }
+
+    fn handle_ref(
+        &mut self,
+        r: &str,
+        ctx: Ctx,
+        ptr: &str,
+        file: Option<&Path>,
+        file_root: &Value,
+    ) -> Option<Replace> {
+        let target = self.parse_ref(r, ptr, file)?;
+        let (tfile, frag) = match target {
+            Target::Local(frag) if self.is_root(file) => {
+                if resolve_pointer(file_root, &frag).is_none() {
+                    self.error(
+                        ptr,
+                        file,
+                        format!(
+                            "$ref '{r}' does not resolve: nothing at '#{frag}' in this document"
+                        ),
+                    );
+                }
+                return None;
+            }
+            Target::Local(frag) => (file.map(Path::to_path_buf)?, frag),
+            Target::File(f, frag) => (f, frag),
+        };
+        if !self.files.contains_key(&tfile) {
+            match SourceDoc::read(&tfile) {
+                Ok(doc) => {
+                    self.files.insert(tfile.clone(), doc);
+                }
+                Err(e) => {
+                    let pointer = ptr.to_string();
+                    for d in e.diagnostics {
+                        self.diagnostics.push(Diagnostic {
+                            pointer: Some(d.pointer.unwrap_or_else(|| pointer.clone())),
+                            ..d
+                        });
+                    }
+                    return None;
+                }
+            }
+        }
+        let troot = self.files[&tfile].value.clone();
+        let Some(target_value) = resolve_pointer(&troot, &frag).cloned() else {
+            self.error(
+                ptr,
+                file,
+                format!(
+                    "$ref '{r}' does not resolve: nothing at '#{frag}' in '{}'",
+                    tfile.display()
+                ),
+            );
+            return None;
+        };
+        let key = (tfile.clone(), frag.clone());
+        if ctx == Ctx::Schema {
+            if let Some(name) = self.hoisted.get(&key) {
+                return Some(Replace::Ref(self.local_schema_ref(name)));
+            }
+            let base = frag
+                .rsplit('/')
+                .find(|s| !s.is_empty())
+                .map(unescape_token)
+                .unwrap_or_else(|| {
+                    tfile
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "Schema".into())
+                });
+            let name = self.unique_name(&base);
+            self.hoisted.insert(key, name.clone());
+            let mut v = target_value;
+            let tptr = format!("{}#{}", tfile.display(), frag);
+            self.walk(&mut v, Ctx::Schema, &tptr, Some(&tfile), &troot);
+            self.new_schemas.insert(name.clone(), v);
+            return Some(Replace::Ref(self.local_schema_ref(&name)));
+        }
+        if self.inline_stack.contains(&key) {
+            self.error(ptr, file, format!("$ref '{r}' is part of a reference cycle outside schemas, which cannot be inlined"));
+            return None;
+        }
+        self.inline_stack.push(key);
+        let mut v = target_value;
+        let tptr = format!("{}#{}", tfile.display(), frag);
+        self.walk(&mut v, ctx, &tptr, Some(&tfile), &troot);
+        self.inline_stack.pop();
+        Some(Replace::Inline(v))
+    }
+
+    fn unique_name(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 2;
+        while self.taken_names.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        self.taken_names.insert(name.clone());
+        name
+    }
+
+    fn local_schema_ref(&self, name: &str) -> String {
+        let esc = crate::diagnostics::escape_token(name);
+        if self.version == SpecVersion::Swagger2 {
+            format!("#/definitions/{esc}")
+        } else {
+            format!("#/components/schemas/{esc}")
+        }
+    }
+
+    fn error(&mut self, ptr: &str, file: Option<&Path>, message: String) {
+        let mut d = Diagnostic::error(ptr.to_string(), message);
+        if !self.is_root(file) {
+            d.file = file.map(Path::to_path_buf);
+        }
+        self.diagnostics.push(d);
+    }
+}
+
+enum Replace {
+    Ref(String),
+    Inline(Value),
+}
+
+fn schema_container(version: SpecVersion, doc: &Value) -> Option<&serde_json::Map<String, Value>> {
+    if version == SpecVersion::Swagger2 {
+        doc.get("definitions")?.as_object()
+    } else {
+        doc.get("components")?.get("schemas")?.as_object()
+    }
+}

@@ -1,0 +1,384 @@
+//! Reading a document from a file or stdin, and parsing it as JSON or YAML
+//! (decided by content, not by extension).
+
+use crate::diagnostics::{unescape_token, Diagnostic, LoadError};
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The text format a document was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON.
+    Json,
+    /// YAML (1.2, as read by `serde_yaml`).
+    Yaml,
+}
+
+/// A parsed document together with its text, so that pointers can be located.
+#[derive(Debug, Clone)]
+pub struct SourceDoc {
+    /// Where it came from (`None` for stdin).
+    pub path: Option<PathBuf>,
+    /// The raw text.
+    pub text: String,
+    /// JSON or YAML.
+    pub format: Format,
+    /// The parsed tree.
+    pub value: Value,
+}
+
+impl SourceDoc {
+    /// Read and parse a file, or stdin when `path` is `-`.
+    pub fn read(path: &Path) -> Result<Self, LoadError> {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                LoadError::single(Diagnostic::file_error(
+                    None,
+                    format!("cannot read standard input: {e}"),
+                ))
+            })?;
+            return Self::parse(None, text);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            LoadError::single(Diagnostic::file_error(
+                Some(path.to_path_buf()),
+                format!("cannot read file: {e}"),
+            ))
+        })?;
+        Self::parse(Some(path.to_path_buf()), text)
+    }
+
+    /// Parse text; `path` is only used in messages.
+    pub fn parse(path: Option<PathBuf>, text: String) -> Result<Self, LoadError> {
+        let format = detect_format(&text);
+        let value = match format {
+            Format::Json => serde_json::from_str::<Value>(&text).map_err(|e| {
+                LoadError::single(
+                    Diagnostic::file_error(
+                        path.clone(),
+                        format!("invalid JSON: {}", strip_pos(&e.to_string())),
+                    )
+                    .at(e.line(), e.column()),
+                )
+            })?,
+            Format::Yaml => {
+                let y: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
+                    let mut d = Diagnostic::file_error(
+                        path.clone(),
+                        format!("invalid YAML: {}", strip_pos(&e.to_string())),
+                    );
+                    if let Some(loc) = e.location() {
+                        d = d.at(loc.line(), loc.column());
+                    }
+                    LoadError::single(d)
+                })?;
+                yaml_to_json(y)
+                    .map_err(|m| LoadError::single(Diagnostic::file_error(path.clone(), m)))?
+            }
+        };
+        Ok(Self {
+            path,
+            text,
+            format,
+            value,
+        })
+    }
+
+    /// 1-based line and column of the node at `pointer` (`#/a/b`), where it can be found.
+    pub fn locate(&self, pointer: &str) -> Option<(usize, usize)> {
+        let tokens: Vec<String> = pointer
+            .trim_start_matches('#')
+            .split('/')
+            .skip(1)
+            .map(unescape_token)
+            .collect();
+        let offset = match self.format {
+            Format::Json => locate_json(&self.text, &tokens),
+            Format::Yaml => locate_yaml(&self.text, &tokens),
+        }?;
+        Some(line_col(&self.text, offset))
+    }
+}
+
+/// JSON when the first significant character opens an object or array, YAML otherwise.
+pub fn detect_format(text: &str) -> Format {
+    match text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .chars()
+        .next()
+    {
+        Some('{') | Some('[') => Format::Json,
+        _ => Format::Yaml,
+    }
+}
+
+fn strip_pos(msg: &str) -> String {
+    // serde_json and serde_yaml append " at line X column Y"; we report it separately.
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn yaml_to_json(y: serde_yaml::Value) -> Result<Value, String> {
+    use serde_yaml::Value as Y;
+    Ok(match y {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(0.0);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("YAML number {f} has no JSON representation"))?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(seq) => Value::Array(
+            seq.into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_string(),
+                    other => return Err(format!("unsupported YAML mapping key: {other:?}")),
+                };
+                out.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(t) => yaml_to_json(t.value)?,
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, col)
+}
+
+/// A minimal JSON scanner that finds the byte offset of the value at a pointer.
+fn locate_json(text: &str, tokens: &[String]) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut pos = skip_ws(b, 0);
+    for token in tokens {
+        match b.get(pos)? {
+            b'{' => {
+                pos = skip_ws(b, pos + 1);
+                loop {
+                    if b.get(pos)? == &b'}' {
+                        return None;
+                    }
+                    let (key, after) = read_string(text, pos)?;
+                    pos = skip_ws(b, after);
+                    if b.get(pos)? != &b':' {
+                        return None;
+                    }
+                    pos = skip_ws(b, pos + 1);
+                    if &key == token {
+                        break;
+                    }
+                    pos = skip_ws(b, skip_value(b, pos)?);
+                    if b.get(pos)? == &b',' {
+                        pos = skip_ws(b, pos + 1);
+                    }
+                }
+            }
+            b'[' => {
+                let idx: usize = token.parse().ok()?;
+                pos = skip_ws(b, pos + 1);
+                for _ in 0..idx {
+                    pos = skip_ws(b, skip_value(b, pos)?);
+                    if b.get(pos)? != &b',' {
+                        return None;
+                    }
+                    pos = skip_ws(b, pos + 1);
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(pos)
+}
+
+fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && matches!(b[pos], b' ' | b'\n' | b'\r' | b'\t') {
+        pos += 1;
+    }
+    pos
+}
+
+fn read_string(text: &str, pos: usize) -> Option<(String, usize)> {
+    let b = text.as_bytes();
+    if b.get(pos)? != &b'"' {
+        return None;
+    }
+    let end = skip_value(b, pos)?;
+    let s: String = serde_json::from_str(&text[pos..end]).ok()?;
+    Some((s, end))
+}
+
+fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
+    match b.get(pos)? {
+        b'"' => {
+            let mut i = pos + 1;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' => i += 2,
+                    b'"' => return Some(i + 1),
+                    _ => i += 1,
+                }
+            }
+            None
+        }
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = pos;
+            while i < b.len() {
+                match b[i] {
+                    b'"' => {
+                        i = skip_value(b, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => {
+            let mut i = pos;
+            while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+            {
+                i += 1;
+            }
+            Some(i)
+        }
+    }
+}
+
+/// Best-effort YAML locator for block-style documents: follows mapping keys by
+/// indentation and sequence items by their `- ` markers.
+fn locate_yaml(text: &str, tokens: &[String]) -> Option<usize> {
+    let mut lines = Vec::new();
+    let mut off = 0;
+    for l in text.split_inclusive('\n') {
+        lines.push((off, l));
+        off += l.len();
+    }
+    // (line index to start at, the column of the parent key: children sit deeper)
+    let mut start = 0usize;
+    let mut parent_col: isize = -1;
+    let mut found = 0usize;
+    let mut in_item = false;
+    for token in tokens {
+        let want_index: Option<usize> = token.parse().ok();
+        let mut level: Option<usize> = None;
+        let mut seq_count = 0usize;
+        let mut hit = None;
+        for (i, (off, line)) in lines.iter().enumerate().skip(start) {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let indent = line.len() - trimmed.len();
+            let is_item = trimmed.starts_with("- ") || trimmed.trim_end() == "-";
+            // the column where this line's mapping key (if any) starts
+            let key_col = if is_item { indent + 2 } else { indent };
+            let col = if want_index.is_some() && is_item {
+                indent
+            } else {
+                key_col
+            };
+            if (col as isize) <= parent_col && !(i == start && is_item) {
+                break;
+            }
+            if in_item && is_item && i > start && indent as isize + 1 == parent_col {
+                break;
+            }
+            if *level.get_or_insert(col) != col {
+                continue;
+            }
+            if let (Some(want), true) = (want_index, is_item) {
+                if seq_count == want {
+                    hit = Some((i, off + indent, indent as isize + 1, true));
+                    break;
+                }
+                seq_count += 1;
+                continue;
+            }
+            let body = if is_item {
+                &trimmed[2.min(trimmed.len())..]
+            } else {
+                trimmed
+            };
+            if let Some((k, _)) = body.split_once(':') {
+                if k.trim().trim_matches(|c| c == '"' || c == '\'') == token {
+                    hit = Some((i, off + key_col, key_col as isize, false));
+                    break;
+                }
+            }
+        }
+        let Some((i, at, col, item)) = hit else {
+            // not found (flow style, anchors...): the deepest place found so far
+            return Some(found);
+        };
+        found = at;
+        in_item = item;
+        start = if in_item { i } else { i + 1 };
+        parent_col = col;
+    }
+    Some(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_pointers_are_located() {
+        let text = "a: 1\npaths:\n  /x:\n    get:\n      responses:\n        \"200\":\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: x\n";
+        let doc = SourceDoc::parse(None, text.to_string()).unwrap();
+        assert_eq!(
+            doc.locate("#/paths/~1x/get/responses/200/content/application~1json/schema"),
+            Some((10, 15))
+        );
+        assert_eq!(doc.locate("#/paths/~1x/get"), Some((4, 5)));
+        let seq = "tags:\n  - name: a\n    x: 1\n  - name: b\n    x: 2\n";
+        let doc = SourceDoc::parse(None, seq.to_string()).unwrap();
+        assert_eq!(doc.locate("#/tags/1"), Some((4, 3)));
+        assert_eq!(doc.locate("#/tags/1/x"), Some((5, 5)));
+    }
+
+    #[test]
+    fn json_pointers_are_located() {
+        let text = "{\n  \"a\": [1, {\"b\": true}],\n  \"c/d\": {\"e\": \"x\"}\n}";
+        let doc = SourceDoc::parse(None, text.to_string()).unwrap();
+        assert_eq!(doc.locate("#/a/1/b"), Some((2, 18)));
+        assert_eq!(doc.locate("#/c~1d/e"), Some((3, 16)));
+    }
+}

@@ -1,0 +1,152 @@
+//! The `specforge` binary as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_specforge"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn inspect_prints_a_summary() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/woodpecker.json");
+    let out = run(&["inspect", spec.to_str().unwrap()]);
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    assert!(s.contains("(Swagger 2.0)"), "{s}");
+    assert!(s.contains("operations: 118"), "{s}");
+    assert!(s.contains("Agents"), "{s}");
+    assert!(s.contains("warnings:   1"), "{s}");
+}
+
+#[test]
+fn inspect_json_dumps_the_ir() {
+    let out = run(&[
+        "inspect",
+        "--json",
+        fixture("recursive.yaml").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["operations"][0]["name"], "get_tree");
+    assert_eq!(v["types"]["Node"]["recursive"], true);
+}
+
+#[test]
+fn validate_exit_codes_are_0_1_2() {
+    assert_eq!(
+        run(&["validate", fixture("recursive.yaml").to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/quay.json");
+    let warn = run(&["validate", spec.to_str().unwrap()]);
+    assert_eq!(warn.status.code(), Some(1));
+    assert!(text(&warn.stdout).contains("#/definitions/CreateMessage/id"));
+    let bad = run(&[
+        "validate",
+        fixture("broken/dangling.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let s = text(&bad.stdout);
+    assert!(s.contains("dangling.yaml:11:"), "names file and line: {s}");
+}
+
+#[test]
+fn errors_exit_2_without_a_panic() {
+    for f in [
+        "broken/bad.yaml",
+        "broken/bad.json",
+        "broken/wrong_types.json",
+        "broken/version.yaml",
+        "does-not-exist.yaml",
+    ] {
+        let out = run(&["inspect", fixture(f).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{f}");
+        let err = text(&out.stderr);
+        assert!(err.starts_with("error: "), "{f}: {err}");
+        assert!(!err.contains("panicked"), "{f}: {err}");
+    }
+}
+
+#[test]
+fn reads_stdin() {
+    let mut child = bin()
+        .args(["inspect", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"openapi: 3.0.3\ninfo: {title: piped, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: ok}}}}}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("operations: 1"));
+}
+
+#[test]
+fn normalize_strip_docs_keeps_version_and_property_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.json");
+    let out = run(&[
+        "normalize",
+        "--strip-docs",
+        fixture("swagger2.yaml").to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(v["swagger"], "2.0");
+    // the property named `description` survives, prose does not
+    assert!(v["definitions"]["Pet"]["properties"]["description"].is_object());
+    assert_eq!(v["responses"]["NotFound"]["description"], "");
+    assert!(
+        v["paths"]["/pets"]["get"]["responses"]["200"]["headers"]["X-Total"]
+            .get("description")
+            .is_none()
+    );
+    assert_eq!(v["securityDefinitions"]["oauth"]["scopes"]["read:pets"], "");
+}
+
+#[test]
+fn normalize_bundles_multi_file_specs_to_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("bundle.yaml");
+    let out = run(&[
+        "normalize",
+        fixture("multi/api.yaml").to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let s = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        s.contains("'#/components/schemas/Pet'") || s.contains("\"#/components/schemas/Pet\""),
+        "{s}"
+    );
+    // and the bundle loads on its own, anywhere
+    let out = run(&["inspect", out_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -1,0 +1,411 @@
+//! Loader and IR behaviour: Swagger 2.0 conversion, 3.1 normalization,
+//! multi-file refs, recursion, and broken specs with their locations.
+
+use serde_json::json;
+use specforge::ir::{
+    self, Api, Method, ParamLocation, ParamStyle, Primitive, SecurityScheme, StatusSpec, TypeKind,
+    TypeRef,
+};
+use specforge::loader::{self, SpecVersion};
+use specforge::{Diagnostic, LoadError};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn api(name: &str) -> Api {
+    ir::load_api(&fixture(name)).unwrap_or_else(|e| panic!("{name} should load: {e}"))
+}
+
+fn fail(name: &str) -> LoadError {
+    match ir::load_api(&fixture(name)) {
+        Ok(_) => panic!("{name} should fail"),
+        Err(e) => e,
+    }
+}
+
+fn first_error(e: &LoadError) -> &Diagnostic {
+    e.errors().next().expect("an error diagnostic")
+}
+
+fn field<'a>(api: &'a Api, ty: &str, name: &str) -> &'a ir::Field {
+    match &api.types[ty].kind {
+        TypeKind::Struct { fields, .. } => fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{ty}.{name}")),
+        other => panic!("{ty} is not a struct: {other:?}"),
+    }
+}
+
+#[test]
+fn swagger2_host_base_path_and_schemes_become_servers() {
+    let a = api("swagger2.yaml");
+    assert_eq!(a.spec_version, SpecVersion::Swagger2);
+    assert_eq!(
+        a.servers,
+        ["https://api.example.com/v1", "http://api.example.com/v1"]
+    );
+    assert_eq!(a.base_path, "/v1");
+}
+
+#[test]
+fn swagger2_body_parameter_becomes_json_request_body() {
+    let a = api("swagger2.yaml");
+    let op = a
+        .operations
+        .iter()
+        .find(|o| o.method == Method::Post && o.path == "/pets")
+        .unwrap();
+    let body = op.request_body.as_ref().expect("body");
+    assert!(body.required);
+    assert_eq!(body.name.as_deref(), Some("pet"));
+    assert_eq!(body.content.len(), 1);
+    assert_eq!(body.content[0].media_type, "application/json");
+    assert_eq!(body.content[0].schema, Some(TypeRef::named("Pet")));
+    assert!(
+        op.parameters.is_empty(),
+        "the body parameter is not a parameter any more"
+    );
+    // a $ref to a shared response is followed
+    let nf = op
+        .responses
+        .iter()
+        .find(|r| r.status == StatusSpec::Code(404))
+        .unwrap();
+    assert_eq!(nf.content[0].schema, Some(TypeRef::named("Error")));
+}
+
+#[test]
+fn swagger2_form_data_becomes_multipart_or_urlencoded_and_file_becomes_binary() {
+    let a = api("swagger2.yaml");
+    let photo = a
+        .operations
+        .iter()
+        .find(|o| o.path == "/pets/{id}/photo")
+        .unwrap();
+    let body = photo.request_body.as_ref().unwrap();
+    assert_eq!(body.content[0].media_type, "multipart/form-data");
+    let schema = body.content[0].json_schema.as_ref().unwrap();
+    assert_eq!(
+        schema["properties"]["file"],
+        json!({ "type": "string", "format": "binary" })
+    );
+    assert_eq!(schema["required"], json!(["file"]));
+    // produces/consumes become content types
+    assert_eq!(photo.responses[0].content[0].media_type, "text/plain");
+    // path-level parameters are merged
+    assert_eq!(photo.params_in(ParamLocation::Path).count(), 1);
+
+    let login = a.operations.iter().find(|o| o.path == "/login").unwrap();
+    assert_eq!(
+        login.request_body.as_ref().unwrap().content[0].media_type,
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(login.responses[0].status, StatusSpec::Default);
+}
+
+#[test]
+fn swagger2_collection_format_becomes_style_and_explode() {
+    let a = api("swagger2.yaml");
+    let op = a
+        .operations
+        .iter()
+        .find(|o| o.method == Method::Get && o.path == "/pets")
+        .unwrap();
+    let p = |n: &str| op.parameters.iter().find(|p| p.name == n).unwrap();
+    assert_eq!(
+        (p("tags").style, p("tags").explode),
+        (ParamStyle::Form, true)
+    );
+    assert_eq!(
+        (p("ids").style, p("ids").explode),
+        (ParamStyle::PipeDelimited, false)
+    );
+    assert_eq!(
+        (p("words").style, p("words").explode),
+        (ParamStyle::SpaceDelimited, false)
+    );
+    assert_eq!(
+        (p("X-Trace").style, p("X-Trace").explode),
+        (ParamStyle::Simple, false)
+    );
+    // shared parameter definitions move to components and keep their schema
+    assert_eq!(p("limit").schema, TypeRef::primitive(Primitive::Int32));
+    assert_eq!(p("limit").default, Some(json!(20)));
+    // response headers and examples carry over
+    let ok = &op.responses[0];
+    assert_eq!(ok.headers[0].name, "X-Total");
+    assert_eq!(
+        ok.content[0].examples["default"],
+        json!([{ "id": 1, "name": "rex" }])
+    );
+}
+
+#[test]
+fn swagger2_security_definitions_and_x_nullable() {
+    let a = api("swagger2.yaml");
+    assert_eq!(a.security_schemes["basic"], SecurityScheme::Basic);
+    assert_eq!(
+        a.security_schemes["key"],
+        SecurityScheme::ApiKey {
+            name: "X-Key".into(),
+            location: ParamLocation::Header
+        }
+    );
+    assert_eq!(
+        a.security_schemes["oauth"],
+        SecurityScheme::OAuth2 {
+            scopes: vec!["read:pets".into()]
+        }
+    );
+    let photo = a
+        .operations
+        .iter()
+        .find(|o| o.path == "/pets/{id}/photo")
+        .unwrap();
+    assert_eq!(
+        photo.security[0].schemes,
+        vec![("oauth".to_string(), vec!["read:pets".to_string()])]
+    );
+    let list = a.operations.iter().find(|o| o.path == "/pets").unwrap();
+    assert_eq!(
+        list.security[0].schemes[0].0, "key",
+        "global security applies"
+    );
+    let nick = field(&a, "Pet", "nickname");
+    assert!(nick.nullable);
+    assert_eq!(
+        a.schema_defs["Pet"]["properties"]["nickname"]["type"],
+        json!(["string", "null"])
+    );
+    // a property called `description` is a property, not prose
+    assert_eq!(
+        field(&a, "Pet", "description").schema,
+        TypeRef::primitive(Primitive::String)
+    );
+}
+
+#[test]
+fn swagger2_without_produces_or_consumes_assumes_json_with_one_warning() {
+    let text = r#"{"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/a":{"post":{"parameters":[{"name":"b","in":"body","schema":{"type":"object"}}],"responses":{"200":{"description":"ok","schema":{"type":"string"}}}}},"/b":{"get":{"responses":{"200":{"description":"ok","schema":{"type":"string"}}}}}}}"#;
+    let spec = loader::load_str(text, None).unwrap();
+    let a = ir::build(&spec).unwrap();
+    let warnings: Vec<_> = a
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("no 'produces' or 'consumes'"))
+        .collect();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(
+        a.operations[0].request_body.as_ref().unwrap().content[0].media_type,
+        "application/json"
+    );
+    assert_eq!(
+        a.operations[1].responses[0].content[0].media_type,
+        "application/json"
+    );
+}
+
+#[test]
+fn openapi31_type_arrays_const_examples_and_exclusive_bounds() {
+    let a = api("oas31.yaml");
+    assert_eq!(a.spec_version, SpecVersion::OpenApi31);
+    // server variables are substituted; the base path is kept separately
+    assert_eq!(a.servers, ["https://eu.example.com/api/v3"]);
+    assert_eq!(a.base_path, "/api/v3");
+    let label = field(&a, "Thing", "label");
+    assert!(label.nullable);
+    assert_eq!(label.schema, TypeRef::primitive(Primitive::String));
+    // const -> a one-value enum
+    let kind = field(&a, "Thing", "kind");
+    let TypeRef::Named { name } = &kind.schema else {
+        panic!("const is an enum type")
+    };
+    assert!(
+        matches!(&a.types[name].kind, TypeKind::Enum { values, .. } if values == &vec![json!("thing")])
+    );
+    // numeric exclusive bounds survive into the JSON Schema as 2020-12 numbers
+    let score = &a.schema_defs["Thing"]["properties"]["score"];
+    assert_eq!(score["exclusiveMinimum"], json!(0));
+    assert_eq!(score["exclusiveMaximum"], json!(10));
+    assert!(score.get("minimum").is_none());
+    // examples arrays are kept
+    assert_eq!(
+        a.schema_defs["Thing"]["properties"]["tags"]["examples"],
+        json!([["a", "b"]])
+    );
+    // multi-type arrays become a union
+    let either = field(&a, "Thing", "either");
+    let TypeRef::Named { name } = &either.schema else {
+        panic!("either is a union")
+    };
+    assert!(matches!(&a.types[name].kind, TypeKind::Union { variants, .. } if variants.len() == 2));
+    // no warnings: all of this is legal 3.1
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+}
+
+#[test]
+fn openapi31_ref_siblings_annotate_or_constrain() {
+    let a = api("oas31.yaml");
+    let base = field(&a, "Thing", "base");
+    assert_eq!(base.schema, TypeRef::named("Base"));
+    assert_eq!(base.description.as_deref(), Some("the base"));
+    // a constraining sibling makes an allOf
+    let narrowed = &a.schema_defs["Thing"]["properties"]["narrowed"];
+    assert_eq!(narrowed["allOf"][0]["$ref"], json!("#/$defs/Base"));
+    assert_eq!(narrowed["required"], json!(["id"]));
+}
+
+#[test]
+fn multi_file_refs_are_bundled_relative_to_the_referring_file() {
+    let a = api("multi/api.yaml");
+    let get = a.operation("get_pet").unwrap();
+    assert_eq!(get.parameters[0].name, "petId");
+    assert_eq!(
+        get.responses[0].content[0].schema,
+        Some(TypeRef::named("Pet"))
+    );
+    // pet.yaml refers to ./owner.yaml (beside it) and to itself (#/Pet)
+    assert_eq!(field(&a, "Pet", "owner").schema, TypeRef::named("Owner"));
+    assert!(
+        matches!(&field(&a, "Pet", "friends").schema, TypeRef::Array { items, .. } if **items == TypeRef::named("Pet"))
+    );
+    // the same file referred to twice is one type
+    let owners = a.operation("list_owners").unwrap();
+    assert!(
+        matches!(&owners.responses[0].content[0].schema, Some(TypeRef::Array { items, .. }) if **items == TypeRef::named("Owner"))
+    );
+    assert!(a.types["Pet"].recursive);
+}
+
+#[test]
+fn normalize_writes_a_single_document() {
+    let spec = loader::load(&fixture("multi/api.yaml")).unwrap();
+    let text = serde_json::to_string(&spec.bundled).unwrap();
+    assert!(!text.contains(".yaml"), "no file references remain: {text}");
+    assert!(spec.bundled["components"]["schemas"]["Pet"].is_object());
+}
+
+#[test]
+fn a_ref_leaving_the_root_folder_is_an_error() {
+    let e = fail("escape/inner/api.yaml");
+    let d = first_error(&e);
+    assert!(
+        d.message.contains("leaves the folder of the root spec"),
+        "{d}"
+    );
+    assert_eq!(
+        d.pointer.as_deref(),
+        Some("#/paths/~1x/get/responses/200/content/application~1json/schema")
+    );
+    assert!(d.file.as_ref().unwrap().ends_with("escape/inner/api.yaml"));
+}
+
+#[test]
+fn network_refs_are_never_fetched() {
+    let e = fail("broken/network.yaml");
+    let d = first_error(&e);
+    assert!(d.message.contains("never fetches remote references"), "{d}");
+    assert_eq!(d.line, Some(7));
+}
+
+#[test]
+fn recursive_schemas_are_named_types_referring_to_themselves() {
+    let a = api("recursive.yaml");
+    assert!(a.types["Node"].recursive);
+    assert!(!a.types["Leaf"].recursive);
+    assert_eq!(field(&a, "Node", "parent").schema, TypeRef::named("Node"));
+    assert_eq!(
+        a.schema_defs["Node"]["properties"]["parent"],
+        json!({ "$ref": "#/$defs/Node" })
+    );
+}
+
+#[test]
+fn bad_yaml_reports_file_line_and_column() {
+    let e = fail("broken/bad.yaml");
+    let d = first_error(&e);
+    assert!(d.message.starts_with("invalid YAML"), "{d}");
+    assert!(d.file.as_ref().unwrap().ends_with("broken/bad.yaml"));
+    assert_eq!(d.line, Some(8), "{d}");
+}
+
+#[test]
+fn bad_json_reports_file_line_and_column() {
+    let e = fail("broken/bad.json");
+    let d = first_error(&e);
+    assert!(d.message.starts_with("invalid JSON"), "{d}");
+    assert_eq!((d.line, d.column), (Some(4), Some(13)), "{d}");
+}
+
+#[test]
+fn dangling_ref_names_pointer_and_line() {
+    let e = fail("broken/dangling.yaml");
+    let d = first_error(&e);
+    assert!(
+        d.message
+            .contains("'#/components/schemas/Missing' does not resolve"),
+        "{d}"
+    );
+    assert_eq!(
+        d.pointer.as_deref(),
+        Some("#/paths/~1x/get/responses/200/content/application~1json/schema")
+    );
+    assert_eq!(d.line, Some(11), "{d}");
+}
+
+#[test]
+fn wrong_types_are_errors_at_their_pointer_and_line() {
+    let e = fail("broken/wrong_types.json");
+    let errors: Vec<_> = e.errors().collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let params = errors
+        .iter()
+        .find(|d| d.message.contains("'parameters' must be an array"))
+        .unwrap();
+    assert_eq!(
+        params.pointer.as_deref(),
+        Some("#/paths/~1x/get/parameters")
+    );
+    assert_eq!(params.line, Some(7));
+    let op = errors
+        .iter()
+        .find(|d| d.message.contains("an operation must be an object"))
+        .unwrap();
+    assert_eq!(op.pointer.as_deref(), Some("#/paths/~1x/post"));
+    assert_eq!(op.line, Some(10));
+
+    let e = fail("broken/paths_array.yaml");
+    let d = first_error(&e);
+    assert_eq!(d.pointer.as_deref(), Some("#/paths"));
+    assert!(d
+        .message
+        .contains("'paths' must be an object, found an array"));
+    assert_eq!(d.line, Some(3));
+}
+
+#[test]
+fn unsupported_versions_are_errors() {
+    let e = fail("broken/version.yaml");
+    let d = first_error(&e);
+    assert_eq!(d.pointer.as_deref(), Some("#/openapi"));
+    assert!(d.message.contains("unsupported OpenAPI version"), "{d}");
+    assert_eq!(d.line, Some(1));
+}
+
+#[test]
+fn format_is_decided_by_content_not_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("spec.json");
+    std::fs::write(
+        &p,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    )
+    .unwrap();
+    let a = ir::load_api(&p).unwrap();
+    assert_eq!(a.title, "t");
+}
