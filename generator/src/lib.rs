@@ -7,9 +7,11 @@
 
 pub mod cli;
 pub mod diagnostics;
+pub mod emit;
 pub mod ir;
 pub mod loader;
 pub mod normalize;
 
 pub use diagnostics::{Diagnostic, LoadError, Severity};
+pub use emit::{GenerateError, Generated, Generator};
 pub use ir::{load_api, Api};

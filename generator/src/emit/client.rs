@@ -1,0 +1,899 @@
+//! The `client` module of a generated crate: an async reqwest client with one
+//! method per operation.
+//!
+//! Design: required path, query and header parameters are positional
+//! arguments; optional ones travel in a per-operation `…Params` struct
+//! (`Default` + public `Option` fields). The body, when there is one, is the
+//! last positional argument. Each method returns the typed success body with
+//! status and headers, or an [`Error`] whose `Api` variant carries the
+//! operation's documented error statuses as a typed enum.
+
+use super::docs::doc_paragraphs;
+use super::names::{camel, ident, snake, Namer};
+use super::rust_types::RustTypes;
+use super::Degradation;
+use crate::ir::{
+    Api, MediaType, Operation, ParamLocation, ParamStyle, Parameter, Primitive, SecurityScheme,
+    StatusSpec, TypeRef,
+};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// How a body is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// JSON (`application/json`, `*/*+json`).
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `multipart/form-data`.
+    Multipart,
+    /// Text (`text/*`, XML).
+    Text,
+    /// Anything else, as bytes.
+    Binary,
+}
+
+/// Classify a media type.
+pub fn body_kind(media: &str) -> BodyKind {
+    let m = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if m == "application/json" || m.ends_with("+json") || m == "*/*" || m == "application/*" {
+        BodyKind::Json
+    } else if m == "application/x-www-form-urlencoded" {
+        BodyKind::Form
+    } else if m == "multipart/form-data" || m.starts_with("multipart/") {
+        BodyKind::Multipart
+    } else if m.starts_with("text/")
+        || m.ends_with("/xml")
+        || m.ends_with("+xml")
+        || m == "application/javascript"
+    {
+        BodyKind::Text
+    } else {
+        BodyKind::Binary
+    }
+}
+
+/// The media type of a content list that a client prefers.
+pub fn preferred(content: &[MediaType]) -> Option<&MediaType> {
+    let rank = |m: &MediaType| match body_kind(&m.media_type) {
+        BodyKind::Json => 0,
+        BodyKind::Form => 1,
+        BodyKind::Multipart => 2,
+        BodyKind::Text => 3,
+        BodyKind::Binary => 4,
+    };
+    content.iter().min_by_key(|m| rank(m))
+}
+
+/// Rust items of the client module, and what had to be approximated.
+pub struct ClientEmitter<'a> {
+    types: &'a RustTypes<'a>,
+    api: &'a Api,
+    namer: Namer,
+    degraded: Vec<Degradation>,
+    support: TokenStream,
+}
+
+impl<'a> ClientEmitter<'a> {
+    /// An emitter over `types`.
+    pub fn new(types: &'a RustTypes<'a>) -> Self {
+        let namer = Namer::with_reserved(&[
+            "client",
+            "error",
+            "apiresponse",
+            "credentials",
+            "default_base_url",
+        ]);
+        Self {
+            types,
+            api: types.api(),
+            namer,
+            degraded: Vec::new(),
+            support: TokenStream::new(),
+        }
+    }
+
+    /// Emit the module body.
+    pub fn emit(mut self) -> (TokenStream, Vec<Degradation>) {
+        let prefix = quote! { types:: };
+        let mut methods = Vec::new();
+        for op in &self.api.operations {
+            methods.push(self.operation(op, &prefix));
+        }
+        let auth = self.auth();
+        let default_url = self.api.servers.iter().find(|s| s.contains("://"));
+        let default_const = match default_url {
+            Some(url) => {
+                let url = url.trim_end_matches('/');
+                quote! {
+                    /// The server URL the spec names first.
+                    pub const DEFAULT_BASE_URL: &str = #url;
+
+                    impl Default for Client {
+                        fn default() -> Self {
+                            Self::new(DEFAULT_BASE_URL)
+                        }
+                    }
+                }
+            }
+            None => TokenStream::new(),
+        };
+        let base_doc = match (default_url, self.api.base_path.as_str()) {
+            (Some(u), _) => format!(" A client for the API at `base_url` (for example `{}`).", u.trim_end_matches('/')),
+            (None, "") => " A client for the API at `base_url` (scheme, host and port, e.g. `http://127.0.0.1:4010`).".to_string(),
+            (None, bp) => format!(" A client for the API at `base_url`, which includes the base path (e.g. `http://127.0.0.1:4010{bp}`)."),
+        };
+        let support = std::mem::take(&mut self.support);
+        let uses_types = !self.api.types.is_empty();
+        let use_types = if uses_types {
+            quote! { #[allow(unused_imports)] use super::types; }
+        } else {
+            TokenStream::new()
+        };
+        let (auth_fields, auth_setters, auth_apply) = auth;
+        let body = quote! {
+            #use_types
+
+            #default_const
+
+            /// A successful (or documented) response: status, headers and typed body.
+            #[derive(Debug, Clone)]
+            pub struct ApiResponse<T> {
+                /// The HTTP status.
+                pub status: ::reqwest::StatusCode,
+                /// The response headers.
+                pub headers: ::reqwest::header::HeaderMap,
+                /// The decoded body.
+                pub body: T,
+            }
+
+            /// Why a call failed. `E` is the operation's documented error type.
+            #[derive(Debug)]
+            pub enum Error<E> {
+                /// The server answered with a status the spec documents as an error.
+                Api(ApiResponse<E>),
+                /// The server answered with a status the spec does not document.
+                UnexpectedStatus(ApiResponse<Vec<u8>>),
+                /// The body did not decode as the documented type.
+                Decode {
+                    /// The HTTP status.
+                    status: ::reqwest::StatusCode,
+                    /// The raw body.
+                    body: Vec<u8>,
+                    /// What the decoder said.
+                    message: String,
+                },
+                /// The request could not be sent or the response not read.
+                Transport(::reqwest::Error),
+            }
+
+            impl<E> Error<E> {
+                /// The HTTP status, when a response arrived.
+                pub fn status(&self) -> Option<::reqwest::StatusCode> {
+                    match self {
+                        Error::Api(r) => Some(r.status),
+                        Error::UnexpectedStatus(r) => Some(r.status),
+                        Error::Decode { status, .. } => Some(*status),
+                        Error::Transport(e) => e.status(),
+                    }
+                }
+            }
+
+            impl<E: ::std::fmt::Debug> ::std::fmt::Display for Error<E> {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    match self {
+                        Error::Api(r) => write!(f, "documented error status {}: {:?}", r.status, r.body),
+                        Error::UnexpectedStatus(r) => write!(f, "undocumented status {}: {}", r.status, String::from_utf8_lossy(&r.body)),
+                        Error::Decode { status, message, .. } => write!(f, "cannot decode the {status} response: {message}"),
+                        Error::Transport(e) => write!(f, "transport error: {e}"),
+                    }
+                }
+            }
+
+            impl<E: ::std::fmt::Debug> ::std::error::Error for Error<E> {
+                fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+                    match self {
+                        Error::Transport(e) => Some(e),
+                        _ => None,
+                    }
+                }
+            }
+
+            #[derive(Debug, Clone, Default)]
+            struct Credentials {
+                #auth_fields
+            }
+
+            #[doc = #base_doc]
+            #[derive(Debug, Clone)]
+            pub struct Client {
+                base_url: String,
+                http: ::reqwest::Client,
+                credentials: Credentials,
+            }
+
+            impl Client {
+                /// A client for `base_url` with a default `reqwest::Client`.
+                pub fn new(base_url: impl Into<String>) -> Self {
+                    Self::with_http_client(base_url, ::reqwest::Client::new())
+                }
+
+                /// A client for `base_url` that sends through `http` (timeouts, proxies, TLS are yours to set).
+                pub fn with_http_client(base_url: impl Into<String>, http: ::reqwest::Client) -> Self {
+                    let base_url = base_url.into().trim_end_matches('/').to_string();
+                    Self { base_url, http, credentials: Credentials::default() }
+                }
+
+                /// The base URL requests go to.
+                pub fn base_url(&self) -> &str {
+                    &self.base_url
+                }
+
+                #auth_setters
+
+                #auth_apply
+
+                #(#methods)*
+            }
+
+            /// Percent-encode one path segment.
+            fn encode_path(value: &str) -> String {
+                const SEGMENT: &::percent_encoding::AsciiSet = &::percent_encoding::NON_ALPHANUMERIC
+                    .remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+                ::percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+            }
+
+            /// A parameter value as text: strings without quotes, anything else as JSON.
+            #[allow(dead_code)]
+            fn json_param<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
+                match ::serde_json::to_value(value) {
+                    Ok(::serde_json::Value::String(s)) => s,
+                    Ok(other) => other.to_string(),
+                    Err(_) => String::new(),
+                }
+            }
+
+            #[allow(dead_code)]
+            fn decode_json<T: ::serde::de::DeserializeOwned, E>(status: ::reqwest::StatusCode, bytes: &[u8]) -> Result<T, Error<E>> {
+                ::serde_json::from_slice(bytes).map_err(|e| Error::Decode { status, body: bytes.to_vec(), message: e.to_string() })
+            }
+
+            #support
+        };
+        (body, self.degraded)
+    }
+
+    fn auth(&mut self) -> (TokenStream, TokenStream, TokenStream) {
+        let schemes = &self.api.security_schemes;
+        let bearer = schemes.values().any(|s| {
+            matches!(
+                s,
+                SecurityScheme::Bearer { .. }
+                    | SecurityScheme::OAuth2 { .. }
+                    | SecurityScheme::OpenIdConnect { .. }
+            )
+        });
+        let basic = schemes.values().any(|s| matches!(s, SecurityScheme::Basic));
+        let mut fields = TokenStream::new();
+        let mut setters = TokenStream::new();
+        let mut has_arms = Vec::new();
+        let mut apply_arms = Vec::new();
+        if bearer {
+            fields.extend(quote! { bearer: Option<String>, });
+            setters.extend(quote! {
+                /// Send `token` as `Authorization: Bearer …` where an operation accepts a bearer, OAuth 2 or OpenID Connect scheme.
+                pub fn with_bearer_token(mut self, token: impl Into<String>) -> Self {
+                    self.credentials.bearer = Some(token.into());
+                    self
+                }
+            });
+        }
+        if basic {
+            fields.extend(quote! { basic: Option<(String, Option<String>)>, });
+            setters.extend(quote! {
+                /// Send HTTP basic credentials where an operation accepts basic authentication.
+                pub fn with_basic_auth(mut self, username: impl Into<String>, password: Option<String>) -> Self {
+                    self.credentials.basic = Some((username.into(), password));
+                    self
+                }
+            });
+        }
+        let mut key_namer = Namer::with_reserved(&["with_bearer_token", "with_basic_auth"]);
+        for (name, s) in schemes {
+            match s {
+                SecurityScheme::Bearer { .. }
+                | SecurityScheme::OAuth2 { .. }
+                | SecurityScheme::OpenIdConnect { .. } => {
+                    has_arms.push(quote! { #name => self.credentials.bearer.is_some(), });
+                    apply_arms.push(quote! { if *scheme == #name { if let Some(t) = &self.credentials.bearer { req = req.bearer_auth(t); } } });
+                }
+                SecurityScheme::Basic => {
+                    has_arms.push(quote! { #name => self.credentials.basic.is_some(), });
+                    apply_arms.push(quote! { if *scheme == #name { if let Some((u, p)) = &self.credentials.basic { req = req.basic_auth(u, p.as_ref()); } } });
+                }
+                SecurityScheme::ApiKey {
+                    name: key_name,
+                    location,
+                } => {
+                    let base = snake(name);
+                    let setter_name = if base.contains("key") || base.contains("token") {
+                        format!("with_{base}")
+                    } else {
+                        format!("with_{base}_key")
+                    };
+                    let setter = ident(&key_namer.unique(&setter_name));
+                    let field = format_ident!("api_key_{}", key_namer.unique(&base));
+                    fields.extend(quote! { #field: Option<String>, });
+                    let where_doc = format!(
+                        " Send `key` as the `{key_name}` {} of the `{name}` security scheme.",
+                        location.as_str()
+                    );
+                    setters.extend(quote! {
+                        #[doc = #where_doc]
+                        pub fn #setter(mut self, key: impl Into<String>) -> Self {
+                            self.credentials.#field = Some(key.into());
+                            self
+                        }
+                    });
+                    has_arms.push(quote! { #name => self.credentials.#field.is_some(), });
+                    let apply = match location {
+                        ParamLocation::Header => {
+                            quote! { req = req.header(#key_name, k.as_str()); }
+                        }
+                        ParamLocation::Query => {
+                            quote! { req = req.query(&[(#key_name, k.as_str())]); }
+                        }
+                        ParamLocation::Cookie | ParamLocation::Path => {
+                            quote! { req = req.header(::reqwest::header::COOKIE, format!("{}={}", #key_name, k)); }
+                        }
+                    };
+                    apply_arms.push(quote! { if *scheme == #name { if let Some(k) = &self.credentials.#field { #apply } } });
+                }
+                SecurityScheme::Other { .. } => {}
+            }
+        }
+        let apply = quote! {
+            /// Apply the first security alternative whose credentials are all configured.
+            #[allow(dead_code)]
+            fn authorize(&self, mut req: ::reqwest::RequestBuilder, alternatives: &[&[&str]]) -> ::reqwest::RequestBuilder {
+                let has = |scheme: &str| -> bool {
+                    match scheme {
+                        #(#has_arms)*
+                        _ => false,
+                    }
+                };
+                let Some(chosen) = alternatives.iter().find(|alt| alt.iter().all(|s| has(s))) else {
+                    return req;
+                };
+                for scheme in chosen.iter() {
+                    #(#apply_arms)*
+                }
+                req
+            }
+        };
+        (fields, setters, apply)
+    }
+
+    /// The argument type of a required parameter.
+    fn arg_type(&self, t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+        match self.types.resolve(t) {
+            TypeRef::Primitive {
+                primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
+            } => quote! { &str },
+            TypeRef::Primitive { .. } => self.types.rust(t, prefix),
+            TypeRef::Array { items, .. } => {
+                let i = self.types.rust(items, prefix);
+                quote! { &[#i] }
+            }
+            _ => {
+                let ty = self.types.rust(t, prefix);
+                quote! { &#ty }
+            }
+        }
+    }
+
+    /// Does [`Self::to_text`] return `value` itself (a `&str` or `&String`)?
+    fn is_text(&self, t: &TypeRef) -> bool {
+        matches!(
+            self.types.resolve(t),
+            TypeRef::Primitive {
+                primitive: Primitive::String | Primitive::Byte | Primitive::Binary
+            }
+        )
+    }
+
+    /// An expression turning `value` (a reference or a Copy value) into parameter text:
+    /// a `String`, or `value` itself when it already is text (see [`Self::is_text`]).
+    fn to_text(&self, t: &TypeRef, value: TokenStream, sep: &str) -> TokenStream {
+        match self.types.resolve(t) {
+            TypeRef::Primitive {
+                primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
+            } => value,
+            TypeRef::Primitive {
+                primitive: Primitive::DateTime,
+            } => quote! { #value.to_rfc3339() },
+            TypeRef::Primitive { .. } => quote! { #value.to_string() },
+            TypeRef::Named { .. } if self.types.is_string_enum(t) => quote! { #value.to_string() },
+            TypeRef::Array { items, .. } => {
+                let inner = if self.is_text(items) {
+                    quote! { v.as_str() }
+                } else {
+                    self.to_text(items, quote! { v }, ",")
+                };
+                quote! { #value.iter().map(|v| #inner).collect::<Vec<_>>().join(#sep) }
+            }
+            TypeRef::Nullable { inner } => {
+                let i = if self.is_text(inner) {
+                    quote! { v.to_string() }
+                } else {
+                    self.to_text(inner, quote! { v }, sep)
+                };
+                quote! { #value.as_ref().map(|v| #i).unwrap_or_default() }
+            }
+            _ => quote! { json_param(&#value) },
+        }
+    }
+
+    /// Statements adding one parameter held in `value` to `__req`/`__url`.
+    fn add_param(&self, p: &Parameter, value: TokenStream) -> TokenStream {
+        let name = &p.name;
+        let sep = match p.style {
+            ParamStyle::SpaceDelimited => " ",
+            ParamStyle::PipeDelimited => "|",
+            _ => ",",
+        };
+        match p.location {
+            ParamLocation::Query => {
+                if let (TypeRef::Array { items, .. }, true) =
+                    (self.types.resolve(&p.schema), p.explode)
+                {
+                    let inner = if self.is_text(items) {
+                        quote! { v.as_str() }
+                    } else {
+                        self.to_text(items, quote! { v }, ",")
+                    };
+                    quote! {
+                        for v in #value.iter() {
+                            __req = __req.query(&[(#name, #inner)]);
+                        }
+                    }
+                } else {
+                    let text = self.to_text(&p.schema, value, sep);
+                    quote! { __req = __req.query(&[(#name, #text)]); }
+                }
+            }
+            ParamLocation::Header => {
+                let text = self.to_text(&p.schema, value, sep);
+                quote! { __req = __req.header(#name, #text); }
+            }
+            ParamLocation::Cookie => {
+                let text = self.to_text(&p.schema, value, sep);
+                quote! { __cookies.push(format!("{}={}", #name, #text)); }
+            }
+            ParamLocation::Path => TokenStream::new(),
+        }
+    }
+
+    fn operation(&mut self, op: &Operation, prefix: &TokenStream) -> TokenStream {
+        let method_name = ident(&snake(&op.name));
+        let op_camel = camel(&op.name);
+        let mut args = Namer::with_reserved(&["self", "params", "body"]);
+        let mut arg_decls = Vec::new();
+        let mut stmts = Vec::new();
+        let mut path_values: std::collections::HashMap<String, TokenStream> =
+            std::collections::HashMap::new();
+        let mut optional: Vec<&Parameter> = Vec::new();
+        let has_cookies = op
+            .parameters
+            .iter()
+            .any(|p| p.location == ParamLocation::Cookie);
+        // required parameters, path first (in template order), then the rest
+        let mut required: Vec<&Parameter> = Vec::new();
+        for seg in &op.segments {
+            if let crate::ir::Segment::Param(n) = seg {
+                if let Some(p) = op
+                    .parameters
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && &p.name == n)
+                {
+                    required.push(p);
+                }
+            }
+        }
+        for p in &op.parameters {
+            if p.location != ParamLocation::Path {
+                if p.required {
+                    required.push(p);
+                } else {
+                    optional.push(p);
+                }
+            }
+        }
+        for p in &required {
+            let a = ident(&args.snake(&p.name));
+            let ty = self.arg_type(&p.schema, prefix);
+            arg_decls.push(quote! { #a: #ty });
+            if p.location == ParamLocation::Path {
+                let text = if self.is_text(&p.schema) {
+                    quote! { #a }
+                } else {
+                    let t = self.to_text(&p.schema, quote! { #a }, ",");
+                    quote! { &#t }
+                };
+                path_values.insert(p.name.clone(), text);
+            } else {
+                stmts.push(self.add_param(p, quote! { #a }));
+            }
+        }
+        // optional parameters via a params struct
+        let mut params_struct = TokenStream::new();
+        if !optional.is_empty() {
+            let sname = format_ident!("{}", self.namer.camel(&format!("{op_camel}Params")));
+            let mut fnamer = Namer::default();
+            let mut fields = Vec::new();
+            for p in &optional {
+                let f = ident(&fnamer.snake(&p.name));
+                let ty = self.types.rust(p.schema.non_null(), prefix);
+                let doc = format!(
+                    " `{}` ({} parameter){}",
+                    p.name,
+                    p.location.as_str(),
+                    p.description
+                        .as_deref()
+                        .map(|d| format!(": {}", super::docs::sanitize(d).replace('\n', " ")))
+                        .unwrap_or_default()
+                );
+                fields.push(quote! { #[doc = #doc] pub #f: Option<#ty>, });
+                stmts.push({
+                    let add = self.add_param(p, quote! { v });
+                    quote! { if let Some(v) = &params.#f { #add } }
+                });
+            }
+            let doc = format!(" Optional parameters of [`Client::{}`].", snake(&op.name));
+            params_struct = quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, Default)]
+                pub struct #sname { #(#fields)* }
+            };
+            arg_decls.push(quote! { params: &#sname });
+        }
+        // body
+        let mut body_stmt = TokenStream::new();
+        if let Some(rb) = &op.request_body {
+            if let Some(media) = preferred(&rb.content) {
+                let b = format_ident!("body");
+                let mt = &media.media_type;
+                let kind = body_kind(mt);
+                if rb.content.len() > 1 {
+                    let others: Vec<&str> = rb
+                        .content
+                        .iter()
+                        .filter(|m| m.media_type != *mt)
+                        .map(|m| m.media_type.as_str())
+                        .collect();
+                    self.degraded.push(Degradation::op(
+                        &op.name,
+                        &op.pointer,
+                        &format!(
+                            "request body sent as {mt}; {} not offered",
+                            others.join(", ")
+                        ),
+                    ));
+                }
+                let (ty, send) = match kind {
+                    BodyKind::Json => {
+                        let t = media
+                            .schema
+                            .as_ref()
+                            .map(|s| self.types.rust(s, prefix))
+                            .unwrap_or_else(|| quote! { ::serde_json::Value });
+                        let set_ct = if mt != "application/json" {
+                            quote! { .header(::reqwest::header::CONTENT_TYPE, #mt) }
+                        } else {
+                            TokenStream::new()
+                        };
+                        (quote! { &#t }, quote! { __req = __req.json(#b)#set_ct; })
+                    }
+                    BodyKind::Form => {
+                        let t = media
+                            .schema
+                            .as_ref()
+                            .map(|s| self.types.rust(s, prefix))
+                            .unwrap_or_else(|| quote! { ::serde_json::Value });
+                        (quote! { &#t }, quote! { __req = __req.form(#b); })
+                    }
+                    BodyKind::Multipart => (
+                        quote! { ::reqwest::multipart::Form },
+                        quote! { __req = __req.multipart(#b); },
+                    ),
+                    BodyKind::Text => (
+                        quote! { String },
+                        quote! { __req = __req.header(::reqwest::header::CONTENT_TYPE, #mt).body(#b); },
+                    ),
+                    BodyKind::Binary => {
+                        if mt != "application/octet-stream" {
+                            self.degraded.push(Degradation::op(
+                                &op.name,
+                                &op.pointer,
+                                &format!("request body of media type {mt} is sent as raw bytes"),
+                            ));
+                        }
+                        (
+                            quote! { Vec<u8> },
+                            quote! { __req = __req.header(::reqwest::header::CONTENT_TYPE, #mt).body(#b); },
+                        )
+                    }
+                };
+                if rb.required {
+                    arg_decls.push(quote! { #b: #ty });
+                    body_stmt = send;
+                } else {
+                    arg_decls.push(quote! { #b: Option<#ty> });
+                    body_stmt = quote! { if let Some(#b) = #b { #send } };
+                }
+            }
+        }
+        // URL
+        let mut url_stmts = vec![quote! { let mut __url = self.base_url.clone(); }];
+        for seg in &op.segments {
+            match seg {
+                crate::ir::Segment::Literal(l) => {
+                    let s = format!("/{l}");
+                    url_stmts.push(quote! { __url.push_str(#s); });
+                }
+                crate::ir::Segment::Param(n) => {
+                    let v = path_values.get(n).cloned().unwrap_or_else(|| quote! { "" });
+                    url_stmts.push(quote! { __url.push('/'); __url.push_str(&encode_path(#v)); });
+                }
+            }
+        }
+        if op.segments.is_empty() {
+            url_stmts.push(quote! { __url.push('/'); });
+        }
+        let method = format_ident!("{}", op.method.as_str());
+        let security: Vec<TokenStream> = op
+            .security
+            .iter()
+            .map(|req| {
+                let names: Vec<&str> = req.schemes.iter().map(|(n, _)| n.as_str()).collect();
+                quote! { &[#(#names),*] }
+            })
+            .collect();
+        let authorize = if security.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { __req = self.authorize(__req, &[#(#security),*]); }
+        };
+        let cookies_decl = if has_cookies {
+            quote! { let mut __cookies: Vec<String> = Vec::new(); }
+        } else {
+            TokenStream::new()
+        };
+        let cookies_send = if has_cookies {
+            quote! { if !__cookies.is_empty() { __req = __req.header(::reqwest::header::COOKIE, __cookies.join("; ")); } }
+        } else {
+            TokenStream::new()
+        };
+        // responses
+        let (success_ty, error_ty, arms, extra_items) = self.responses(op, &op_camel, prefix);
+        let docs = {
+            let summary_line =
+                format!("`{} {}{}`", op.method.as_str(), self.api.base_path, op.path);
+            let deprecated = op.deprecated.then_some("**Deprecated.**");
+            doc_paragraphs(&[
+                op.docs.summary.as_deref(),
+                op.docs.description.as_deref(),
+                Some(&summary_line),
+                deprecated,
+            ])
+        };
+        let method_tokens = quote! {
+            #docs
+            pub async fn #method_name(&self, #(#arg_decls),*) -> Result<ApiResponse<#success_ty>, Error<#error_ty>> {
+                #(#url_stmts)*
+                let mut __req = self.http.request(::reqwest::Method::#method, __url);
+                #cookies_decl
+                #(#stmts)*
+                #cookies_send
+                #body_stmt
+                #authorize
+                let __resp = __req.send().await.map_err(Error::Transport)?;
+                let __status = __resp.status();
+                let __headers = __resp.headers().clone();
+                let __bytes = __resp.bytes().await.map_err(Error::Transport)?.to_vec();
+                #arms
+            }
+        };
+        self.support.extend(params_struct);
+        self.support.extend(extra_items);
+        method_tokens
+    }
+
+    /// (success type, error type, match expression, extra items)
+    fn responses(
+        &mut self,
+        op: &Operation,
+        op_camel: &str,
+        prefix: &TokenStream,
+    ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
+        struct R {
+            status: StatusSpec,
+            ty: TokenStream,
+            decode: TokenStream,
+            unit: bool,
+        }
+        let mut rs = Vec::new();
+        for r in &op.responses {
+            let (ty, decode, unit) = match preferred(&r.content) {
+                None => (quote! { () }, quote! { () }, true),
+                Some(m) => match body_kind(&m.media_type) {
+                    BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
+                        let t = m
+                            .schema
+                            .as_ref()
+                            .map(|s| self.types.rust(s, prefix))
+                            .unwrap_or_else(|| quote! { ::serde_json::Value });
+                        (
+                            t.clone(),
+                            quote! { decode_json::<#t, _>(__status, &__bytes)? },
+                            false,
+                        )
+                    }
+                    BodyKind::Text => (
+                        quote! { String },
+                        quote! { String::from_utf8_lossy(&__bytes).into_owned() },
+                        false,
+                    ),
+                    BodyKind::Binary => (quote! { Vec<u8> }, quote! { __bytes }, false),
+                },
+            };
+            rs.push(R {
+                status: r.status,
+                ty,
+                decode,
+                unit,
+            });
+        }
+        let successes: Vec<&R> = rs.iter().filter(|r| r.status.is_success()).collect();
+        let errors: Vec<&R> = rs.iter().filter(|r| !r.status.is_success()).collect();
+        let mut extra = TokenStream::new();
+        let variant_of = |s: StatusSpec| -> Ident {
+            match s {
+                StatusSpec::Code(c) => format_ident!("Status{}", c),
+                StatusSpec::Range(r) => format_ident!("Status{}xx", r),
+                StatusSpec::Default => format_ident!("Default"),
+            }
+        };
+        let pattern = |s: StatusSpec| -> TokenStream {
+            match s {
+                StatusSpec::Code(c) => {
+                    let c = proc_macro2::Literal::u16_unsuffixed(c);
+                    quote! { #c }
+                }
+                StatusSpec::Range(r) => {
+                    let lo = proc_macro2::Literal::u16_unsuffixed(u16::from(r) * 100);
+                    let hi = proc_macro2::Literal::u16_unsuffixed(u16::from(r) * 100 + 99);
+                    quote! { #lo..=#hi }
+                }
+                StatusSpec::Default => quote! { _ },
+            }
+        };
+        // success type
+        let same = successes
+            .windows(2)
+            .all(|w| w[0].ty.to_string() == w[1].ty.to_string());
+        let (success_ty, success_enum) = if successes.is_empty() {
+            (quote! { () }, None)
+        } else if same {
+            (successes[0].ty.clone(), None)
+        } else {
+            let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}Success")));
+            let vs = successes.iter().map(|r| {
+                let v = variant_of(r.status);
+                let ty = &r.ty;
+                let doc = format!(" Status {}.", r.status.label());
+                if r.unit {
+                    quote! { #[doc = #doc] #v, }
+                } else {
+                    quote! { #[doc = #doc] #v(#ty), }
+                }
+            });
+            let doc = format!(
+                " The documented success responses of [`Client::{}`].",
+                snake(&op.name)
+            );
+            extra.extend(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone)]
+                pub enum #name { #(#vs)* }
+            });
+            (quote! { #name }, Some(name))
+        };
+        let (error_ty, error_enum) = if errors.is_empty() {
+            (quote! { ::std::convert::Infallible }, None)
+        } else {
+            let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}Error")));
+            let vs = errors.iter().map(|r| {
+                let v = variant_of(r.status);
+                let ty = &r.ty;
+                let doc = format!(" Status {}.", r.status.label());
+                if r.unit {
+                    quote! { #[doc = #doc] #v, }
+                } else {
+                    quote! { #[doc = #doc] #v(#ty), }
+                }
+            });
+            let doc = format!(
+                " The documented error responses of [`Client::{}`].",
+                snake(&op.name)
+            );
+            extra.extend(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone)]
+                pub enum #name { #(#vs)* }
+            });
+            (quote! { #name }, Some(name))
+        };
+        // arms: exact codes, then ranges, then default
+        let mut ordered: Vec<&R> = rs.iter().collect();
+        ordered.sort_by_key(|r| match r.status {
+            StatusSpec::Code(_) => 0,
+            StatusSpec::Range(_) => 1,
+            StatusSpec::Default => 2,
+        });
+        let mut arms = Vec::new();
+        let mut has_wildcard = false;
+        for r in ordered {
+            let pat = pattern(r.status);
+            let decode = &r.decode;
+            let body = if r.status.is_success() {
+                match &success_enum {
+                    Some(e) => {
+                        let v = variant_of(r.status);
+                        if r.unit {
+                            quote! { #e::#v }
+                        } else {
+                            quote! { #e::#v(#decode) }
+                        }
+                    }
+                    None => quote! { #decode },
+                }
+            } else {
+                let e = error_enum.as_ref().expect("errors exist");
+                let v = variant_of(r.status);
+                if r.unit {
+                    quote! { #e::#v }
+                } else {
+                    quote! { #e::#v(#decode) }
+                }
+            };
+            let result = if r.status.is_success() {
+                quote! { Ok(ApiResponse { status: __status, headers: __headers, body: #body }) }
+            } else {
+                quote! { Err(Error::Api(ApiResponse { status: __status, headers: __headers, body: #body })) }
+            };
+            if r.status == StatusSpec::Default {
+                has_wildcard = true;
+            }
+            arms.push((pat, result));
+        }
+        let unexpected = quote! { Err(Error::UnexpectedStatus(ApiResponse { status: __status, headers: __headers, body: __bytes })) };
+        if !has_wildcard {
+            arms.push((quote! { _ }, unexpected));
+        }
+        let expr = if arms.len() == 1 {
+            let (_, only) = arms.pop().expect("one arm");
+            only
+        } else {
+            let arms = arms.iter().map(|(p, r)| quote! { #p => #r, });
+            quote! { match __status.as_u16() { #(#arms)* } }
+        };
+        (success_ty, error_ty, expr, extra)
+    }
+}

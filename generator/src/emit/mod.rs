@@ -1,0 +1,506 @@
+//! Emitters: Rust source (with `quote`, formatted by `prettyplease`) and the
+//! generated crate's non-Rust files (from `minijinja` templates in `templates/`).
+
+pub mod client;
+pub mod docs;
+pub mod names;
+pub mod rust_types;
+
+use crate::diagnostics::{Diagnostic, LoadError};
+use crate::ir::{self, Api};
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+const CARGO_TEMPLATE: &str = include_str!("../../../templates/Cargo.toml.j2");
+const README_TEMPLATE: &str = include_str!("../../../templates/README.md.j2");
+
+/// Lints allowed in the generated modules, and why:
+/// spec prose is not written for rustdoc's Markdown rules (doc lints), operations may take many
+/// required parameters, and union/error enums hold bodies of very different sizes.
+const ALLOWED_LINTS: &str = "clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::too_many_arguments, clippy::large_enum_variant, clippy::result_large_err, clippy::enum_variant_names";
+
+/// Something the generator could not type precisely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Degradation {
+    /// `type` or `operation`.
+    pub kind: &'static str,
+    /// The type or operation name.
+    pub name: String,
+    /// JSON pointer in the spec.
+    pub pointer: String,
+    /// What was done instead.
+    pub reason: String,
+}
+
+impl Degradation {
+    /// A degraded type.
+    pub fn ty(name: &str, pointer: &str, reason: &str) -> Self {
+        Self {
+            kind: "type",
+            name: name.into(),
+            pointer: pointer.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A degraded operation.
+    pub fn op(name: &str, pointer: &str, reason: &str) -> Self {
+        Self {
+            kind: "operation",
+            name: name.into(),
+            pointer: pointer.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The spec could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A template failed to render.
+    #[error("template error: {0}")]
+    Template(String),
+    /// The emitted Rust did not parse (a specforge bug; please report it with the spec).
+    #[error("internal error: generated {file} does not parse: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// Writing the output failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// One generated file.
+#[derive(Debug, Clone)]
+pub struct GeneratedFile {
+    /// Path relative to the crate root.
+    pub path: PathBuf,
+    /// Contents.
+    pub contents: String,
+}
+
+/// A generated crate (or module), before it is written.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The files.
+    pub files: Vec<GeneratedFile>,
+    /// What could not be typed precisely.
+    pub degradations: Vec<Degradation>,
+    /// Warnings from loading the spec.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Generated {
+    /// Write every file below `dir`.
+    pub fn write_to(&self, dir: &Path) -> Result<(), GenerateError> {
+        for f in &self.files {
+            let path = dir.join(&f.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| GenerateError::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            std::fs::write(&path, &f.contents).map_err(|source| GenerateError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The contents of one file by relative path.
+    pub fn file(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.path == Path::new(path))
+            .map(|f| f.contents.as_str())
+    }
+
+    /// The machine-readable report written by `specforge generate --report`.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::json!({
+            "degraded_operations": self.degradations.iter().filter(|d| d.kind == "operation").collect::<Vec<_>>(),
+            "degraded_types": self.degradations.iter().filter(|d| d.kind == "type").collect::<Vec<_>>(),
+            "warnings": self.warnings,
+        })
+    }
+}
+
+/// Generates Rust from a spec: a whole crate for `specforge generate`, or a
+/// single module file for a `build.rs` to `include!`.
+///
+/// ```no_run
+/// // in build.rs's main:
+/// specforge::Generator::from_path("openapi.json")
+///     .expect("spec loads")
+///     .write_module_to_out_dir("api.rs")
+///     .expect("generation succeeds");
+/// // then in src/lib.rs: include!(concat!(env!("OUT_DIR"), "/api.rs"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Generator {
+    api: Api,
+    spec_path: Option<PathBuf>,
+    crate_name: Option<String>,
+    client: bool,
+    server: bool,
+    standalone: bool,
+}
+
+impl Generator {
+    /// Load the spec at `path`.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self, LoadError> {
+        let path = path.as_ref();
+        let api = ir::load_api(path)?;
+        let mut g = Self::from_api(api);
+        g.spec_path = Some(path.to_path_buf());
+        Ok(g)
+    }
+
+    /// Generate from an IR built elsewhere.
+    pub fn from_api(api: Api) -> Self {
+        Self {
+            api,
+            spec_path: None,
+            crate_name: None,
+            client: true,
+            server: false,
+            standalone: true,
+        }
+    }
+
+    /// The crate name (default: from the spec title).
+    pub fn crate_name(mut self, name: impl Into<String>) -> Self {
+        self.crate_name = Some(name.into());
+        self
+    }
+
+    /// Also emit the axum server stubs (behind the `server` feature in crate mode).
+    pub fn server(mut self, on: bool) -> Self {
+        self.server = on;
+        self
+    }
+
+    /// Emit the client (default on).
+    pub fn client(mut self, on: bool) -> Self {
+        self.client = on;
+        self
+    }
+
+    /// Whether the generated `Cargo.toml` declares its own `[workspace]` (default on), so
+    /// that it builds wherever it is written. Turn off to add it to an existing workspace.
+    pub fn standalone(mut self, on: bool) -> Self {
+        self.standalone = on;
+        self
+    }
+
+    /// The IR being generated from.
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
+    fn name(&self) -> String {
+        self.crate_name.clone().unwrap_or_else(|| {
+            let base = names::snake(&self.api.title).replace('_', "-");
+            format!("{base}-client")
+        })
+    }
+
+    fn modules(&self) -> (TokenStream, TokenStream, TokenStream, Vec<Degradation>) {
+        let types = rust_types::RustTypes::new(&self.api);
+        let (types_body, mut degraded) = types.emit_all();
+        let client_body = if self.client {
+            let (b, d) = client::ClientEmitter::new(&types).emit();
+            degraded.extend(d);
+            b
+        } else {
+            TokenStream::new()
+        };
+        let server_body = TokenStream::new();
+        degraded.sort_by(|a, b| (a.kind, &a.name, &a.pointer).cmp(&(b.kind, &b.name, &b.pointer)));
+        degraded.dedup();
+        (types_body, client_body, server_body, degraded)
+    }
+
+    /// Generate a whole crate.
+    pub fn generate_crate(&self) -> Result<Generated, GenerateError> {
+        let (types_body, client_body, server_body, degradations) = self.modules();
+        let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
+        let mut files = Vec::new();
+        let title_doc = format!(" Models of {} {}.", self.api.title, self.api.version);
+        files.push(rust_file(
+            "src/types.rs",
+            quote! { #![doc = #title_doc] #![allow(#lints)] #types_body },
+        )?);
+        let crate_doc = docs::inner_doc_attrs(&[
+            Some(&format!(
+                "Rust bindings for {} {}, generated by specforge.",
+                self.api.title, self.api.version
+            )),
+            self.api.description.as_deref(),
+        ]);
+        let mut lib = quote! {
+            #crate_doc
+            #![deny(missing_docs)]
+            pub mod types;
+        };
+        if self.client {
+            files.push(rust_file(
+                "src/client.rs",
+                quote! { #![doc = " The async client."] #![allow(#lints)] #client_body },
+            )?);
+            lib.extend(quote! {
+                #[cfg(feature = "client")]
+                pub mod client;
+                #[cfg(feature = "client")]
+                pub use client::{ApiResponse, Client, Error};
+            });
+        }
+        if self.server {
+            files.push(rust_file(
+                "src/server.rs",
+                quote! { #![doc = " The axum server stubs."] #![allow(#lints)] #server_body },
+            )?);
+            lib.extend(quote! {
+                #[cfg(feature = "server")]
+                pub mod server;
+            });
+        }
+        files.insert(0, rust_file("src/lib.rs", lib)?);
+        files.push(GeneratedFile {
+            path: "Cargo.toml".into(),
+            contents: self.render(CARGO_TEMPLATE)?,
+        });
+        files.push(GeneratedFile {
+            path: "README.md".into(),
+            contents: self.render(README_TEMPLATE)?,
+        });
+        Ok(Generated {
+            files,
+            degradations,
+            warnings: self.api.warnings.clone(),
+        })
+    }
+
+    /// Generate one Rust file holding `pub mod types`, `pub mod client` (and `pub mod
+    /// server`), for `include!` from a build script. The including crate needs the
+    /// dependencies listed in the generated crate's Cargo.toml (serde, serde_json,
+    /// chrono, uuid, reqwest, percent-encoding; axum and http-body-util for the server).
+    pub fn generate_module(&self) -> Result<Generated, GenerateError> {
+        let (types_body, client_body, server_body, degradations) = self.modules();
+        let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
+        let mut tokens = quote! {
+            /// Models.
+            #[allow(#lints)]
+            pub mod types { #types_body }
+        };
+        if self.client {
+            tokens.extend(quote! {
+                /// The async client.
+                #[allow(#lints)]
+                pub mod client { #client_body }
+            });
+        }
+        if self.server {
+            tokens.extend(quote! {
+                /// The axum server stubs.
+                #[allow(#lints)]
+                pub mod server { #server_body }
+            });
+        }
+        let file = rust_file("module.rs", tokens)?;
+        Ok(Generated {
+            files: vec![file],
+            degradations,
+            warnings: self.api.warnings.clone(),
+        })
+    }
+
+    /// For build scripts: write [`Generator::generate_module`] to `$OUT_DIR/file_name`,
+    /// and tell cargo to rerun when the spec changes. Returns the path written.
+    pub fn write_module_to_out_dir(&self, file_name: &str) -> Result<PathBuf, GenerateError> {
+        let out_dir = std::env::var_os("OUT_DIR")
+            .map(PathBuf::from)
+            .ok_or_else(|| GenerateError::Io {
+                path: PathBuf::from("$OUT_DIR"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "OUT_DIR is not set; call this from a build script",
+                ),
+            })?;
+        if let Some(spec) = &self.spec_path {
+            println!("cargo:rerun-if-changed={}", spec.display());
+        }
+        let generated = self.generate_module()?;
+        let path = out_dir.join(file_name);
+        std::fs::write(&path, &generated.files[0].contents).map_err(|source| {
+            GenerateError::Io {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        Ok(path)
+    }
+
+    fn render(&self, template: &str) -> Result<String, GenerateError> {
+        let mut env = minijinja::Environment::new();
+        env.set_keep_trailing_newline(true);
+        env.add_template("t", template)
+            .map_err(|e| GenerateError::Template(e.to_string()))?;
+        let api = &self.api;
+        let crate_name = self.name();
+        let example_op = api
+            .operations
+            .iter()
+            .find(|o| {
+                o.method == ir::Method::Get
+                    && !o.parameters.iter().any(|p| p.required)
+                    && o.request_body.is_none()
+            })
+            .or_else(|| api.operations.first());
+        let example_call = example_op.map(|o| {
+            let args: Vec<String> = o
+                .parameters
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| names::snake(&p.name))
+                .chain(
+                    o.parameters
+                        .iter()
+                        .any(|p| !p.required && p.location != ir::ParamLocation::Path)
+                        .then(|| "&Default::default()".to_string()),
+                )
+                .collect();
+            format!("{}({})", names::snake(&o.name), args.join(", "))
+        });
+        let example_params = api
+            .operations
+            .iter()
+            .find(|o| o.parameters.iter().any(|p| !p.required))
+            .map(|o| format!("{}Params", names::camel(&o.name)))
+            .unwrap_or_else(|| "ListThingsParams".into());
+        let base = api
+            .servers
+            .iter()
+            .find(|s| s.contains("://"))
+            .cloned()
+            .unwrap_or_else(|| format!("http://127.0.0.1:4010{}", api.base_path));
+        let (setters, descriptions) = auth_docs(api);
+        let tmpl = env
+            .get_template("t")
+            .map_err(|e| GenerateError::Template(e.to_string()))?;
+        tmpl.render(minijinja::context! {
+            crate_name => crate_name,
+            crate_ident => crate_name.replace('-', "_"),
+            version => "0.1.0",
+            title => api.title,
+            api_version => api.version,
+            spec_version => api.spec_version.label(),
+            operation_count => api.operations.len(),
+            type_count => api.types.len(),
+            server => self.server,
+            standalone => self.standalone,
+            example_base_url => base.trim_end_matches('/'),
+            example_call => example_call,
+            example_params => example_params,
+            auth_setters => setters,
+            auth_descriptions => descriptions,
+        })
+        .map_err(|e| GenerateError::Template(e.to_string()))
+    }
+}
+
+fn auth_docs(api: &Api) -> (Vec<String>, Vec<String>) {
+    use crate::ir::SecurityScheme as S;
+    let mut setters = Vec::new();
+    let mut descriptions = Vec::new();
+    if api.security_schemes.values().any(|s| {
+        matches!(
+            s,
+            S::Bearer { .. } | S::OAuth2 { .. } | S::OpenIdConnect { .. }
+        )
+    }) {
+        setters.push("with_bearer_token(\"TOKEN\")".to_string());
+        descriptions.push("`with_bearer_token` sends `Authorization: Bearer …` (bearer, OAuth 2 and OpenID Connect schemes)".to_string());
+    }
+    if api.security_schemes.values().any(|s| matches!(s, S::Basic)) {
+        descriptions.push("`with_basic_auth` sends HTTP basic credentials".to_string());
+    }
+    for (name, s) in &api.security_schemes {
+        if let S::ApiKey {
+            name: key,
+            location,
+        } = s
+        {
+            let base = names::snake(name);
+            let setter = if base.contains("key") || base.contains("token") {
+                format!("with_{base}")
+            } else {
+                format!("with_{base}_key")
+            };
+            descriptions.push(format!(
+                "`{setter}` sends the `{key}` {} (scheme `{name}`)",
+                location.as_str()
+            ));
+            if setters.is_empty() {
+                setters.push(format!("{setter}(\"KEY\")"));
+            }
+        }
+    }
+    (setters, descriptions)
+}
+
+/// Parse and pretty-print one Rust file: `prettyplease` turns the tokens into
+/// source, then `rustfmt` (when installed) makes it match `cargo fmt`.
+fn rust_file(path: &str, tokens: TokenStream) -> Result<GeneratedFile, GenerateError> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax {
+        file: path.into(),
+        message: e.to_string(),
+    })?;
+    let text = format!(
+        "// Generated by specforge. Do not edit: regenerate from the spec instead.\n\n{}",
+        prettyplease::unparse(&file)
+    );
+    let text = rustfmt(&text).unwrap_or(text);
+    Ok(GeneratedFile {
+        path: path.into(),
+        contents: text,
+    })
+}
+
+/// Format with the `rustfmt` on PATH (or `$RUSTFMT`); `None` when it is not available.
+fn rustfmt(source: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let mut child = Command::new(program)
+        .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = source.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8(output.stdout).ok()
+}

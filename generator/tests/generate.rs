@@ -1,0 +1,227 @@
+//! Generated crates: reviewed snapshots in `snapshots/`, and a build of those
+//! snapshot files (so a snapshot that does not compile fails the tests).
+
+use specforge::Generator;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// (snapshot prefix, spec path relative to the workspace root)
+const SPECS: &[(&str, &str)] = &[
+    ("woodpecker", "specs/woodpecker.json"),
+    ("circleci", "specs/circleci.json"),
+    ("quay", "specs/quay.json"),
+    ("hostile", "generator/tests/fixtures/hostile.yaml"),
+];
+
+fn generator(spec: &str, name: &str) -> Generator {
+    Generator::from_path(root().join(spec))
+        .expect("spec loads")
+        .crate_name(format!("{name}-api"))
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+/// Snapshot names for a generated file: `woodpecker__src_client.rs`.
+fn snapshot_name(prefix: &str, file: &Path) -> String {
+    format!("{prefix}__{}", file.to_string_lossy().replace('/', "_"))
+}
+
+#[test]
+fn generated_sources_match_the_reviewed_snapshots() {
+    let settings = snapshot_settings();
+    for (prefix, spec) in SPECS {
+        let generated = generator(spec, prefix).generate_crate().expect("generates");
+        for f in &generated.files {
+            settings.bind(|| insta::assert_snapshot!(snapshot_name(prefix, &f.path), f.contents));
+        }
+    }
+}
+
+/// The contents of a snapshot file, without insta's header.
+fn snapshot_contents(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let body = text
+        .strip_prefix("---\n")
+        .and_then(|t| t.split_once("\n---\n"))
+        .map(|(_, b)| b)
+        .unwrap_or(&text);
+    body.to_string()
+}
+
+/// Lay the snapshot files out as crates of one workspace, under `dir`.
+fn crates_from_snapshots(dir: &Path) -> Vec<String> {
+    let snapshots = root().join("snapshots");
+    let mut members = Vec::new();
+    for (prefix, spec) in SPECS {
+        let crate_dir = dir.join(prefix);
+        let generated = generator(spec, prefix).generate_crate().expect("generates");
+        for f in &generated.files {
+            let snap = snapshots.join(format!("{}.snap", snapshot_name(prefix, &f.path)));
+            let mut contents = snapshot_contents(&snap);
+            if f.path == Path::new("Cargo.toml") {
+                // members of the test workspace cannot be workspaces of their own
+                contents = contents.replace("\n[workspace]", "");
+            }
+            let path = crate_dir.join(&f.path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, contents).unwrap();
+        }
+        members.push(prefix.to_string());
+    }
+    members
+}
+
+/// Where generated crates are built: one target dir for all of them.
+pub fn shared_target_dir() -> PathBuf {
+    std::env::var_os("SPECFORGE_GENERATED_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/generated"))
+}
+
+fn write_workspace(dir: &Path, members: &[String]) {
+    let list = members
+        .iter()
+        .map(|m| format!("\"{m}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"2\"\nmembers = [{list}]\n"),
+    )
+    .unwrap();
+}
+
+fn clippy(dir: &Path) {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "generated crates in {} do not pass clippy -D warnings:\n{stderr}",
+        dir.display()
+    );
+}
+
+#[test]
+fn snapshot_crates_compile_without_warnings_and_pass_clippy() {
+    let dir = root().join("target/snapshot-crates");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let members = crates_from_snapshots(&dir);
+    write_workspace(&dir, &members);
+    clippy(&dir);
+    println!(
+        "compiled {} snapshot crates: {}",
+        members.len(),
+        members.join(", ")
+    );
+}
+
+#[test]
+#[ignore = "needs SPECFORGE_UPSTREAM_SPECS"]
+fn crates_generated_from_the_upstream_specs_compile_and_pass_clippy() {
+    let upstream =
+        root().join(std::env::var("SPECFORGE_UPSTREAM_SPECS").expect("SPECFORGE_UPSTREAM_SPECS"));
+    let dir = root().join("target/upstream-crates");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut members = Vec::new();
+    for (name, file) in [
+        ("woodpecker", "woodpecker.swagger.json"),
+        ("circleci", "circleci.openapi.json"),
+        ("quay", "quay.swagger.json"),
+    ] {
+        let g = Generator::from_path(upstream.join(file))
+            .expect("loads")
+            .crate_name(format!("upstream-{name}"))
+            .standalone(false);
+        g.generate_crate()
+            .expect("generates")
+            .write_to(&dir.join(name))
+            .expect("writes");
+        members.push(name.to_string());
+    }
+    write_workspace(&dir, &members);
+    clippy(&dir);
+}
+
+#[test]
+fn build_script_module_is_one_file_with_the_modules() {
+    let g = generator("specs/woodpecker.json", "woodpecker")
+        .generate_module()
+        .expect("generates");
+    let text = &g.files[0].contents;
+    assert!(text.contains("pub mod types {"));
+    assert!(text.contains("pub mod client {"));
+    assert!(
+        !text.contains("#!["),
+        "no inner attributes in an include!d file"
+    );
+}
+
+#[test]
+fn report_lists_degraded_operations_and_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_specforge"))
+        .args([
+            "generate",
+            root()
+                .join("generator/tests/fixtures/hostile.yaml")
+                .to_str()
+                .unwrap(),
+            "--out",
+        ])
+        .arg(dir.path().join("crate"))
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let types: Vec<&str> = v["degraded_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"Never"), "{types:?}");
+    assert!(types.contains(&"Ints"), "{types:?}");
+    let ops = v["degraded_operations"].as_array().unwrap();
+    assert_eq!(ops[0]["pointer"], "#/paths/~1things~1{type}~1{self}/post");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("#/components/schemas/Never"),
+        "warnings name the pointer: {stderr}"
+    );
+    assert!(dir.path().join("crate/src/client.rs").exists());
+}
