@@ -21,6 +21,7 @@ fn generator(spec: &str, name: &str) -> Generator {
     Generator::from_path(root().join(spec))
         .expect("spec loads")
         .crate_name(format!("{name}-api"))
+        .server(true)
 }
 
 fn snapshot_settings() -> insta::Settings {
@@ -58,11 +59,11 @@ fn snapshot_contents(path: &Path) -> String {
     body.to_string()
 }
 
-/// Lay the snapshot files out as crates of one workspace, under `dir`.
-fn crates_from_snapshots(dir: &Path) -> Vec<String> {
+/// Lay the snapshot files of `specs` out as crates of one workspace, under `dir`.
+fn crates_from_snapshots(dir: &Path, specs: &[(&str, &str)]) -> Vec<String> {
     let snapshots = root().join("snapshots");
     let mut members = Vec::new();
-    for (prefix, spec) in SPECS {
+    for (prefix, spec) in specs {
         let crate_dir = dir.join(prefix);
         let generated = generator(spec, prefix).generate_crate().expect("generates");
         for f in &generated.files {
@@ -131,7 +132,7 @@ fn snapshot_crates_compile_without_warnings_and_pass_clippy() {
     let dir = root().join("target/snapshot-crates");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let members = crates_from_snapshots(&dir);
+    let members = crates_from_snapshots(&dir, SPECS);
     write_workspace(&dir, &members);
     clippy(&dir);
     println!(
@@ -158,6 +159,7 @@ fn crates_generated_from_the_upstream_specs_compile_and_pass_clippy() {
         let g = Generator::from_path(upstream.join(file))
             .expect("loads")
             .crate_name(format!("upstream-{name}"))
+            .server(true)
             .standalone(false);
         g.generate_crate()
             .expect("generates")
@@ -224,4 +226,51 @@ fn report_lists_degraded_operations_and_types() {
         "warnings name the pointer: {stderr}"
     );
     assert!(dir.path().join("crate/src/client.rs").exists());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn server_stubs_round_trip_with_the_generated_client() {
+    // The Woodpecker snapshot crate plus a crate that implements a few operations
+    // (generator/tests/fixtures/roundtrip), served on 127.0.0.1 and called over HTTP.
+    let dir = root().join("target/roundtrip-crates");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut members = crates_from_snapshots(&dir, &SPECS[..1]);
+    copy_dir(
+        &root().join("generator/tests/fixtures/roundtrip"),
+        &dir.join("roundtrip"),
+    );
+    members.push("roundtrip".into());
+    write_workspace(&dir, &members);
+    clippy(&dir);
+    let out = Command::new(env!("CARGO"))
+        .args(["test", "-p", "woodpecker-roundtrip"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "round trip failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("4 passed"),
+        "all four round-trip tests ran: {stdout}"
+    );
+    println!("{stdout}");
 }

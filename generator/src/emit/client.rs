@@ -398,48 +398,6 @@ impl<'a> ClientEmitter<'a> {
         }
     }
 
-    /// Does [`Self::to_text`] return `value` itself (a `&str` or `&String`)?
-    fn is_text(&self, t: &TypeRef) -> bool {
-        matches!(
-            self.types.resolve(t),
-            TypeRef::Primitive {
-                primitive: Primitive::String | Primitive::Byte | Primitive::Binary
-            }
-        )
-    }
-
-    /// An expression turning `value` (a reference or a Copy value) into parameter text:
-    /// a `String`, or `value` itself when it already is text (see [`Self::is_text`]).
-    fn to_text(&self, t: &TypeRef, value: TokenStream, sep: &str) -> TokenStream {
-        match self.types.resolve(t) {
-            TypeRef::Primitive {
-                primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
-            } => value,
-            TypeRef::Primitive {
-                primitive: Primitive::DateTime,
-            } => quote! { #value.to_rfc3339() },
-            TypeRef::Primitive { .. } => quote! { #value.to_string() },
-            TypeRef::Named { .. } if self.types.is_string_enum(t) => quote! { #value.to_string() },
-            TypeRef::Array { items, .. } => {
-                let inner = if self.is_text(items) {
-                    quote! { v.as_str() }
-                } else {
-                    self.to_text(items, quote! { v }, ",")
-                };
-                quote! { #value.iter().map(|v| #inner).collect::<Vec<_>>().join(#sep) }
-            }
-            TypeRef::Nullable { inner } => {
-                let i = if self.is_text(inner) {
-                    quote! { v.to_string() }
-                } else {
-                    self.to_text(inner, quote! { v }, sep)
-                };
-                quote! { #value.as_ref().map(|v| #i).unwrap_or_default() }
-            }
-            _ => quote! { json_param(&#value) },
-        }
-    }
-
     /// Statements adding one parameter held in `value` to `__req`/`__url`.
     fn add_param(&self, p: &Parameter, value: TokenStream) -> TokenStream {
         let name = &p.name;
@@ -453,10 +411,10 @@ impl<'a> ClientEmitter<'a> {
                 if let (TypeRef::Array { items, .. }, true) =
                     (self.types.resolve(&p.schema), p.explode)
                 {
-                    let inner = if self.is_text(items) {
+                    let inner = if self.types.is_text(items) {
                         quote! { v.as_str() }
                     } else {
-                        self.to_text(items, quote! { v }, ",")
+                        self.types.to_text(items, quote! { v }, ",")
                     };
                     quote! {
                         for v in #value.iter() {
@@ -464,16 +422,16 @@ impl<'a> ClientEmitter<'a> {
                         }
                     }
                 } else {
-                    let text = self.to_text(&p.schema, value, sep);
+                    let text = self.types.to_text(&p.schema, value, sep);
                     quote! { __req = __req.query(&[(#name, #text)]); }
                 }
             }
             ParamLocation::Header => {
-                let text = self.to_text(&p.schema, value, sep);
+                let text = self.types.to_text(&p.schema, value, sep);
                 quote! { __req = __req.header(#name, #text); }
             }
             ParamLocation::Cookie => {
-                let text = self.to_text(&p.schema, value, sep);
+                let text = self.types.to_text(&p.schema, value, sep);
                 quote! { __cookies.push(format!("{}={}", #name, #text)); }
             }
             ParamLocation::Path => TokenStream::new(),
@@ -520,10 +478,10 @@ impl<'a> ClientEmitter<'a> {
             let ty = self.arg_type(&p.schema, prefix);
             arg_decls.push(quote! { #a: #ty });
             if p.location == ParamLocation::Path {
-                let text = if self.is_text(&p.schema) {
+                let text = if self.types.is_text(&p.schema) {
                     quote! { #a }
                 } else {
-                    let t = self.to_text(&p.schema, quote! { #a }, ",");
+                    let t = self.types.to_text(&p.schema, quote! { #a }, ",");
                     quote! { &#t }
                 };
                 path_values.insert(p.name.clone(), text);

@@ -5,6 +5,7 @@ pub mod client;
 pub mod docs;
 pub mod names;
 pub mod rust_types;
+pub mod server;
 
 use crate::diagnostics::{Diagnostic, LoadError};
 use crate::ir::{self, Api};
@@ -230,7 +231,13 @@ impl Generator {
         } else {
             TokenStream::new()
         };
-        let server_body = TokenStream::new();
+        let server_body = if self.server {
+            let (b, d) = server::ServerEmitter::new(&types).emit();
+            degraded.extend(d);
+            b
+        } else {
+            TokenStream::new()
+        };
         degraded.sort_by(|a, b| (a.kind, &a.name, &a.pointer).cmp(&(b.kind, &b.name, &b.pointer)));
         degraded.dedup();
         (types_body, client_body, server_body, degraded)
@@ -299,7 +306,7 @@ impl Generator {
     /// Generate one Rust file holding `pub mod types`, `pub mod client` (and `pub mod
     /// server`), for `include!` from a build script. The including crate needs the
     /// dependencies listed in the generated crate's Cargo.toml (serde, serde_json,
-    /// chrono, uuid, reqwest, percent-encoding; axum and http-body-util for the server).
+    /// chrono, uuid, reqwest, percent-encoding; axum, serde_path_to_error and serde_urlencoded for the server).
     pub fn generate_module(&self) -> Result<Generated, GenerateError> {
         let (types_body, client_body, server_body, degradations) = self.modules();
         let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();

@@ -157,6 +157,48 @@ impl<'a> RustTypes<'a> {
         cur
     }
 
+    /// Does [`Self::to_text`] return `value` itself (a `&str` or `&String`)?
+    pub fn is_text(&self, t: &TypeRef) -> bool {
+        matches!(
+            self.resolve(t),
+            TypeRef::Primitive {
+                primitive: Primitive::String | Primitive::Byte | Primitive::Binary
+            }
+        )
+    }
+
+    /// An expression turning `value` (a reference or a Copy value) into parameter text:
+    /// a `String`, or `value` itself when it already is text (see [`Self::is_text`]).
+    pub fn to_text(&self, t: &TypeRef, value: TokenStream, sep: &str) -> TokenStream {
+        match self.resolve(t) {
+            TypeRef::Primitive {
+                primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
+            } => value,
+            TypeRef::Primitive {
+                primitive: Primitive::DateTime,
+            } => quote! { #value.to_rfc3339() },
+            TypeRef::Primitive { .. } => quote! { #value.to_string() },
+            TypeRef::Named { .. } if self.is_string_enum(t) => quote! { #value.to_string() },
+            TypeRef::Array { items, .. } => {
+                let inner = if self.is_text(items) {
+                    quote! { v.as_str() }
+                } else {
+                    self.to_text(items, quote! { v }, ",")
+                };
+                quote! { #value.iter().map(|v| #inner).collect::<Vec<_>>().join(#sep) }
+            }
+            TypeRef::Nullable { inner } => {
+                let i = if self.is_text(inner) {
+                    quote! { v.to_string() }
+                } else {
+                    self.to_text(inner, quote! { v }, sep)
+                };
+                quote! { #value.as_ref().map(|v| #i).unwrap_or_default() }
+            }
+            _ => quote! { json_param(&#value) },
+        }
+    }
+
     /// Emit every type, returning the module body and what had to be approximated.
     pub fn emit_all(&self) -> (TokenStream, Vec<Degradation>) {
         let mut out = TokenStream::new();
@@ -350,9 +392,15 @@ impl<'a> RustTypes<'a> {
                 pub #fid: ::std::collections::HashMap<#string, #ty>,
             });
         }
+        // every field optional: `Default` lets callers write `T { x: Some(..), ..Default::default() }`
+        let default = if fields.iter().all(|f| !f.required) {
+            quote! { Default, }
+        } else {
+            TokenStream::new()
+        };
         quote! {
             #docs
-            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
             pub struct #name { #(#out_fields)* }
         }
     }

@@ -642,7 +642,7 @@ impl OpLowering<'_, '_> {
             ));
             return None;
         }
-        let hint = format!("{}Request", self.camel());
+        let hint = format!("{}RequestBody", self.camel());
         let content = self.content(body.get("content"), &push_pointer(&ptr, "content"), &hint);
         Some(RequestBody {
             required: body.get("required") == Some(&Value::Bool(true)),
@@ -715,9 +715,9 @@ impl OpLowering<'_, '_> {
                 continue;
             }
             let hint = if Some(status) == first_success {
-                format!("{}Response", self.camel())
+                format!("{}ResponseBody", self.camel())
             } else {
-                format!("{}Response{}", self.camel(), status.label())
+                format!("{}Response{}Body", self.camel(), status.label())
             };
             let content = self.content(resp.get("content"), &push_pointer(&ptr, "content"), &hint);
             let mut headers = Vec::new();

@@ -66,6 +66,16 @@ pub fn convert(doc: &Value, out: &mut Vec<Diagnostic>) -> Value {
     result
 }
 
+fn is_json(media: &str) -> bool {
+    let m = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    m == "application/json" || m.ends_with("+json")
+}
+
 fn declares_media(doc: &Value) -> bool {
     if doc.get("produces").is_some() || doc.get("consumes").is_some() {
         return true;
@@ -155,6 +165,21 @@ struct Converter<'a> {
 }
 
 impl<'a> Converter<'a> {
+    /// Media types the operation (or document) declares explicitly that are not JSON.
+    fn explicit_non_json(&self, op: &Value) -> Vec<String> {
+        op.get("produces")
+            .or_else(|| self.doc.get("produces"))
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|m| !is_json(m))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn media(&self, op: &Value, key: &str) -> Vec<String> {
         let list = op
             .get(key)
@@ -279,7 +304,18 @@ impl<'a> Converter<'a> {
                 continue;
             }
             let resolved = self.deref(r).clone();
-            responses.insert(code.clone(), self.response(&resolved, &produces));
+            let mut converted = self.response(&resolved, &produces);
+            // A schemaless response of an operation that explicitly produces text, XML,
+            // images...: the body is of that media type, just not described.
+            if resolved.get("schema").is_none() && code != "204" && code != "304" {
+                let non_json = self.explicit_non_json(op);
+                if !non_json.is_empty() {
+                    let content: Map<String, Value> =
+                        non_json.into_iter().map(|m| (m, json!({}))).collect();
+                    converted["content"] = Value::Object(content);
+                }
+            }
+            responses.insert(code.clone(), converted);
         }
         if responses.is_empty() {
             self.out.push(Diagnostic::warning(

@@ -1,0 +1,888 @@
+//! The `server` module of a generated crate: a trait with one async method per
+//! operation (`Api`), typed inputs per operation (`…Path`, `…Query`,
+//! `…Headers`, the body model), a response enum per operation that implements
+//! axum's `IntoResponse`, and `router(api)` wiring every operation under the
+//! spec's base path. Requests that break the parameter or body types get a
+//! `400 application/problem+json` naming the parameter or body field; an
+//! undocumented content type gets 415; unknown paths 404; wrong methods 405.
+
+use super::client::{body_kind, preferred, BodyKind};
+use super::docs::doc_paragraphs;
+use super::names::{camel, ident, snake, Namer};
+use super::rust_types::RustTypes;
+use super::Degradation;
+use crate::ir::{
+    Api, Operation, ParamLocation, ParamStyle, Parameter, Response, Segment, StatusSpec, TypeRef,
+};
+use indexmap::IndexMap;
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// Rust items of the server module.
+pub struct ServerEmitter<'a> {
+    types: &'a RustTypes<'a>,
+    api: &'a Api,
+    namer: Namer,
+    degraded: Vec<Degradation>,
+}
+
+/// What an operation's handler needs to know about its body.
+struct BodyPlan {
+    ty: TokenStream,
+    parse: TokenStream,
+    required: bool,
+    accepted: Vec<String>,
+}
+
+impl<'a> ServerEmitter<'a> {
+    /// An emitter over `types`.
+    pub fn new(types: &'a RustTypes<'a>) -> Self {
+        let namer = Namer::with_reserved(&["api", "router", "problem", "fromparam"]);
+        Self {
+            types,
+            api: types.api(),
+            namer,
+            degraded: Vec::new(),
+        }
+    }
+
+    /// Emit the module body.
+    pub fn emit(mut self) -> (TokenStream, Vec<Degradation>) {
+        let prefix = quote! { types:: };
+        let mut items = TokenStream::new();
+        let mut methods = Vec::new();
+        let mut handlers = TokenStream::new();
+        // routes: normalized template -> [(method, handler)]
+        let mut routes: IndexMap<String, Vec<(Ident, Ident, String)>> = IndexMap::new();
+        for op in &self.api.operations {
+            let (item, method, handler, handler_name) = self.operation(op, &prefix);
+            items.extend(item);
+            methods.push(method);
+            handlers.extend(handler);
+            let template = route_template(&self.api.base_path, op);
+            let verb = format_ident!("{}", op.method.as_str().to_lowercase());
+            let entry = routes.entry(template.clone()).or_default();
+            if entry.iter().any(|(v, _, _)| *v == verb) {
+                self.degraded.push(Degradation::op(
+                    &op.name,
+                    &op.pointer,
+                    &format!(
+                        "{} {template} is already served by another operation; not routed",
+                        op.method.as_str()
+                    ),
+                ));
+                continue;
+            }
+            entry.push((verb, handler_name, op.name.clone()));
+        }
+        let route_calls = routes.iter().map(|(template, handlers)| {
+            let mut chain = TokenStream::new();
+            for (i, (verb, h, _)) in handlers.iter().enumerate() {
+                if i == 0 {
+                    chain.extend(quote! { ::axum::routing::#verb(#h::<A>) });
+                } else {
+                    chain.extend(quote! { .#verb(#h::<A>) });
+                }
+            }
+            quote! { .route(#template, #chain) }
+        });
+        let enum_impls = self.enum_params();
+        let use_types = if self.api.types.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { #[allow(unused_imports)] use super::types; }
+        };
+        let body = quote! {
+            #use_types
+            use ::axum::response::IntoResponse as _;
+
+            /// The API to implement: one method per operation. Implement it for your
+            /// service and serve [`router`].
+            pub trait Api: Send + Sync + 'static {
+                #(#methods)*
+            }
+
+            /// An axum router serving every operation of `api` under the spec's base path.
+            pub fn router<A: Api>(api: A) -> ::axum::Router {
+                ::axum::Router::new()
+                    #(#route_calls)*
+                    .fallback(not_found)
+                    .method_not_allowed_fallback(method_not_allowed)
+                    .with_state(::std::sync::Arc::new(api))
+            }
+
+            #items
+
+            #handlers
+
+            async fn not_found(uri: ::axum::http::Uri) -> ::axum::response::Response {
+                problem(::axum::http::StatusCode::NOT_FOUND, "Not Found", format!("no operation is documented at {}", uri.path()), "path")
+            }
+
+            async fn method_not_allowed(method: ::axum::http::Method, uri: ::axum::http::Uri) -> ::axum::response::Response {
+                problem(::axum::http::StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed", format!("{method} is not documented for {}", uri.path()), "method")
+            }
+
+            /// An RFC 9457 problem response with one violation.
+            fn problem(status: ::axum::http::StatusCode, title: &str, detail: String, location: &str) -> ::axum::response::Response {
+                let body = ::serde_json::json!({
+                    "type": "about:blank",
+                    "title": title,
+                    "status": status.as_u16(),
+                    "detail": detail,
+                    "violations": [{ "location": location, "message": detail }],
+                });
+                (
+                    status,
+                    [(::axum::http::header::CONTENT_TYPE, "application/problem+json")],
+                    body.to_string(),
+                )
+                    .into_response()
+            }
+
+            #[allow(dead_code)]
+            fn bad_request(location: &str, detail: String) -> ::axum::response::Response {
+                problem(::axum::http::StatusCode::BAD_REQUEST, "Bad Request", detail, location)
+            }
+
+            /// Text parameters parsed into typed values.
+            trait FromParam: Sized {
+                fn from_param(value: &str) -> Result<Self, String>;
+            }
+
+            macro_rules! from_str_param {
+                ($($t:ty => $what:expr),* $(,)?) => {
+                    $(impl FromParam for $t {
+                        fn from_param(value: &str) -> Result<Self, String> {
+                            value.parse().map_err(|_| format!("{value:?} is not {}", $what))
+                        }
+                    })*
+                };
+            }
+
+            from_str_param! {
+                String => "a string",
+                i32 => "a 32-bit integer",
+                i64 => "an integer",
+                f32 => "a number",
+                f64 => "a number",
+                bool => "true or false",
+                ::uuid::Uuid => "a UUID",
+                ::chrono::NaiveDate => "a date (YYYY-MM-DD)",
+                ::chrono::DateTime<::chrono::Utc> => "an RFC 3339 date-time",
+            }
+
+            #enum_impls
+
+            #[allow(dead_code)]
+            fn parse<T: FromParam>(value: Option<&str>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
+                match value {
+                    None => Ok(None),
+                    Some(v) => T::from_param(v).map(Some).map_err(|e| bad_request(location, format!("{location}: {e}"))),
+                }
+            }
+
+            #[allow(dead_code)]
+            fn parse_json<T: ::serde::de::DeserializeOwned>(value: Option<&str>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
+                match value {
+                    None => Ok(None),
+                    Some(v) => ::serde_json::from_str(v)
+                        .or_else(|_| ::serde_json::from_value(::serde_json::Value::String(v.to_string())))
+                        .map(Some)
+                        .map_err(|e| bad_request(location, format!("{location}: {e}"))),
+                }
+            }
+
+            #[allow(dead_code)]
+            fn parse_list<T: FromParam>(values: Vec<&str>, location: &str) -> Result<Option<Vec<T>>, ::axum::response::Response> {
+                if values.is_empty() {
+                    return Ok(None);
+                }
+                values
+                    .into_iter()
+                    .map(|v| T::from_param(v).map_err(|e| bad_request(location, format!("{location}: {e}"))))
+                    .collect::<Result<Vec<T>, _>>()
+                    .map(Some)
+            }
+
+            #[allow(dead_code)]
+            fn required<T>(value: Option<T>, location: &str) -> Result<T, ::axum::response::Response> {
+                value.ok_or_else(|| bad_request(location, format!("{location} is required")))
+            }
+
+            #[allow(dead_code)]
+            fn decode(raw: &str) -> String {
+                ::percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
+            }
+
+            #[allow(dead_code)]
+            fn path_params(raw: &::axum::extract::RawPathParams) -> Vec<(String, String)> {
+                raw.iter().map(|(k, v)| (k.to_string(), decode(v))).collect()
+            }
+
+            #[allow(dead_code)]
+            fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+                query
+                    .unwrap_or("")
+                    .split('&')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                        (decode(&k.replace('+', " ")), decode(&v.replace('+', " ")))
+                    })
+                    .collect()
+            }
+
+            #[allow(dead_code)]
+            fn get<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
+                pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+            }
+
+            #[allow(dead_code)]
+            fn get_all<'p>(pairs: &'p [(String, String)], name: &str) -> Vec<&'p str> {
+                pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+            }
+
+            #[allow(dead_code)]
+            fn split(value: Option<&str>, separator: char) -> Vec<&str> {
+                value.map(|v| v.split(separator).collect()).unwrap_or_default()
+            }
+
+            #[allow(dead_code)]
+            fn header<'h>(headers: &'h ::axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+                headers.get(name).and_then(|v| v.to_str().ok())
+            }
+
+            #[allow(dead_code)]
+            fn cookies(headers: &::axum::http::HeaderMap) -> Vec<(String, String)> {
+                headers
+                    .get_all(::axum::http::header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(';'))
+                    .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                    .collect()
+            }
+
+            /// Largest request body read (64 MiB).
+            const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+            #[allow(dead_code)]
+            async fn read_body(body: ::axum::body::Body) -> Result<::axum::body::Bytes, ::axum::response::Response> {
+                ::axum::body::to_bytes(body, BODY_LIMIT)
+                    .await
+                    .map_err(|e| problem(::axum::http::StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", format!("cannot read the body: {e}"), "body"))
+            }
+
+            /// Check the request's content type against the documented ones.
+            #[allow(dead_code)]
+            fn content_type_ok(headers: &::axum::http::HeaderMap, accepted: &[&str]) -> Result<(), ::axum::response::Response> {
+                let given = header(headers, "content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                if accepted.iter().any(|a| *a == given || (*a == "*/*") || (a.ends_with("/*") && given.starts_with(a.trim_end_matches('*')))) {
+                    Ok(())
+                } else {
+                    Err(problem(
+                        ::axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "Unsupported Media Type",
+                        format!("content type {given:?} is not one of {}", accepted.join(", ")),
+                        "header.Content-Type",
+                    ))
+                }
+            }
+
+            #[allow(dead_code)]
+            fn json_body<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ::axum::response::Response> {
+                let mut de = ::serde_json::Deserializer::from_slice(bytes);
+                ::serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                    // `a.b[0].c` -> `a/b/0/c`; `?` marks a place serde could not name
+                    let path = e.path().to_string().replace('[', ".").replace(']', "");
+                    let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty() && *s != "?").collect();
+                    let location = if segments.is_empty() { "body".to_string() } else { format!("body/{}", segments.join("/")) };
+                    bad_request(&location, format!("{location}: {}", e.inner()))
+                })
+            }
+
+            #[allow(dead_code)]
+            fn form_body<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ::axum::response::Response> {
+                ::serde_urlencoded::from_bytes(bytes).map_err(|e| bad_request("body", format!("body: {e}")))
+            }
+
+            #[allow(dead_code)]
+            fn text_body(bytes: &[u8]) -> Result<String, ::axum::response::Response> {
+                String::from_utf8(bytes.to_vec()).map_err(|_| bad_request("body", "body: not UTF-8 text".to_string()))
+            }
+
+            #[allow(dead_code)]
+            fn json_response<T: ::serde::Serialize>(status: ::axum::http::StatusCode, media: &'static str, body: &T) -> ::axum::response::Response {
+                match ::serde_json::to_vec(body) {
+                    Ok(bytes) => (status, [(::axum::http::header::CONTENT_TYPE, media)], bytes).into_response(),
+                    Err(e) => problem(::axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error", format!("cannot serialize the response: {e}"), "response"),
+                }
+            }
+
+            #[allow(dead_code)]
+            fn status_of(code: u16) -> ::axum::http::StatusCode {
+                ::axum::http::StatusCode::from_u16(code).unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+
+            #[allow(dead_code)]
+            fn json_param<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
+                match ::serde_json::to_value(value) {
+                    Ok(::serde_json::Value::String(s)) => s,
+                    Ok(other) => other.to_string(),
+                    Err(_) => String::new(),
+                }
+            }
+
+            #[allow(dead_code)]
+            fn with_header(response: &mut ::axum::response::Response, name: &'static str, value: &str) {
+                if let Ok(v) = ::axum::http::HeaderValue::from_str(value) {
+                    response.headers_mut().insert(name, v);
+                }
+            }
+        };
+        (body, self.degraded)
+    }
+
+    /// `FromParam` for every string enum: unknown values are rejected.
+    fn enum_params(&self) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (name, def) in &self.api.types {
+            if !self.types.is_string_enum(&TypeRef::named(name.clone()))
+                || !matches!(def.kind, crate::ir::TypeKind::Enum { .. })
+            {
+                continue;
+            }
+            let id = self.types.ident_of(name);
+            out.extend(quote! {
+                impl FromParam for types::#id {
+                    fn from_param(value: &str) -> Result<Self, String> {
+                        match value.parse::<types::#id>() {
+                            Ok(types::#id::Unknown(other)) => Err(format!("{other:?} is not one of the allowed values")),
+                            Ok(v) => Ok(v),
+                            Err(never) => match never {},
+                        }
+                    }
+                }
+            });
+        }
+        out
+    }
+
+    /// The Rust type of a parameter field (owned).
+    fn param_type(&self, t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+        self.types.rust(t.non_null(), prefix)
+    }
+
+    /// An expression of type `Result<Option<T>, Response>` reading parameter `p`.
+    fn read_param(&self, p: &Parameter, path_key: Option<&str>) -> TokenStream {
+        let location = format!("{}.{}", p.location.as_str(), p.name);
+        let name = &p.name;
+        let ty = self.param_type(&p.schema, &quote! { types:: });
+        let source_one = match p.location {
+            ParamLocation::Path => {
+                let key = path_key.unwrap_or(name);
+                quote! { get(&__path, #key) }
+            }
+            ParamLocation::Query => quote! { get(&__query, #name) },
+            ParamLocation::Header => quote! { header(&parts.headers, #name) },
+            ParamLocation::Cookie => quote! { get(&__cookies, #name) },
+        };
+        let scalar = |t: &TypeRef| -> bool {
+            matches!(self.types.resolve(t), TypeRef::Primitive { .. })
+                || self.types.is_string_enum(t)
+        };
+        match self.types.resolve(p.schema.non_null()) {
+            TypeRef::Array { items, .. } if scalar(items) => {
+                let item_ty = self.types.rust(items, &quote! { types:: });
+                let sep = match p.style {
+                    ParamStyle::SpaceDelimited => ' ',
+                    ParamStyle::PipeDelimited => '|',
+                    _ => ',',
+                };
+                let values = if p.location == ParamLocation::Query && p.explode {
+                    quote! { get_all(&__query, #name) }
+                } else {
+                    quote! { split(#source_one, #sep) }
+                };
+                quote! { parse_list::<#item_ty>(#values, #location) }
+            }
+            _ if scalar(&p.schema) => quote! { parse::<#ty>(#source_one, #location) },
+            _ => quote! { parse_json::<#ty>(#source_one, #location) },
+        }
+    }
+
+    fn operation(
+        &mut self,
+        op: &Operation,
+        prefix: &TokenStream,
+    ) -> (TokenStream, TokenStream, TokenStream, Ident) {
+        let op_camel = camel(&op.name);
+        let method_name = ident(&snake(&op.name));
+        let handler_name = format_ident!("handle_{}", snake(&op.name));
+        let mut items = TokenStream::new();
+        let mut args: Vec<TokenStream> = Vec::new();
+        let mut call_args: Vec<TokenStream> = Vec::new();
+        let mut outputs: Vec<Ident> = Vec::new();
+        let mut output_types: Vec<Ident> = Vec::new();
+        let mut parse_stmts: Vec<TokenStream> = Vec::new();
+        // path capture keys by parameter name
+        let mut path_keys: IndexMap<String, String> = IndexMap::new();
+        let mut i = 0;
+        for seg in &op.segments {
+            if let Segment::Param(n) = seg {
+                path_keys.insert(n.clone(), format!("p{i}"));
+                i += 1;
+            }
+        }
+        let groups: [(&str, &[ParamLocation]); 3] = [
+            ("Path", &[ParamLocation::Path]),
+            ("Query", &[ParamLocation::Query]),
+            ("Headers", &[ParamLocation::Header, ParamLocation::Cookie]),
+        ];
+        let mut uses = (false, false, false); // path, query, cookies
+        for (suffix, locations) in groups {
+            let params: Vec<&Parameter> = op
+                .parameters
+                .iter()
+                .filter(|p| locations.contains(&p.location))
+                .collect();
+            if params.is_empty() {
+                continue;
+            }
+            let sname = format_ident!("{}", self.namer.camel(&format!("{op_camel}{suffix}")));
+            let arg = format_ident!("{}", suffix.to_lowercase());
+            let mut fnamer = Namer::default();
+            let mut fields = Vec::new();
+            let mut inits = Vec::new();
+            for p in params {
+                match p.location {
+                    ParamLocation::Path => uses.0 = true,
+                    ParamLocation::Query => uses.1 = true,
+                    ParamLocation::Cookie => uses.2 = true,
+                    ParamLocation::Header => {}
+                }
+                let f = ident(&fnamer.snake(&p.name));
+                let ty = self.param_type(&p.schema, prefix);
+                let doc = format!(
+                    " `{}` ({} parameter){}",
+                    p.name,
+                    p.location.as_str(),
+                    p.description
+                        .as_deref()
+                        .map(|d| format!(": {}", super::docs::sanitize(d).replace('\n', " ")))
+                        .unwrap_or_default()
+                );
+                let read = self.read_param(p, path_keys.get(&p.name).map(String::as_str));
+                let location = format!("{}.{}", p.location.as_str(), p.name);
+                if p.required {
+                    fields.push(quote! { #[doc = #doc] pub #f: #ty, });
+                    inits.push(quote! { #f: required(#read?, #location)?, });
+                } else {
+                    fields.push(quote! { #[doc = #doc] pub #f: Option<#ty>, });
+                    inits.push(quote! { #f: #read?, });
+                }
+            }
+            let doc = format!(
+                " The {} parameters of [`Api::{}`].",
+                suffix.to_lowercase(),
+                snake(&op.name)
+            );
+            items.extend(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub struct #sname { #(#fields)* }
+            });
+            args.push(quote! { #arg: #sname });
+            call_args.push(quote! { #arg });
+            outputs.push(arg.clone());
+            output_types.push(sname.clone());
+            parse_stmts.push(quote! { let #arg = #sname { #(#inits)* }; });
+        }
+        // body
+        let body_plan = self.body_plan(op, prefix);
+        if let Some(plan) = &body_plan {
+            let ty = &plan.ty;
+            if plan.required {
+                args.push(quote! { body: #ty });
+            } else {
+                args.push(quote! { body: Option<#ty> });
+            }
+            call_args.push(quote! { body });
+        }
+        // response enum
+        let (response_enum, response_name) = self.response_enum(op, &op_camel, prefix);
+        items.extend(response_enum);
+        // trait method
+        let docs = {
+            let line = format!("`{} {}{}`", op.method.as_str(), self.api.base_path, op.path);
+            let deprecated = op.deprecated.then_some("**Deprecated.**");
+            doc_paragraphs(&[
+                op.docs.summary.as_deref(),
+                op.docs.description.as_deref(),
+                Some(&line),
+                deprecated,
+            ])
+        };
+        let ignore_args = if call_args.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { let _ = (#(#call_args,)*); }
+        };
+        let method = quote! {
+            #docs
+            ///
+            /// Not implementing it answers `501 Not Implemented`.
+            fn #method_name(&self, #(#args),*) -> impl ::std::future::Future<Output = #response_name> + Send {
+                #ignore_args
+                async { #response_name::NotImplemented }
+            }
+        };
+        // handler
+        let parse_fn = format_ident!("parse_{}", snake(&op.name));
+        let path_decl = if uses.0 {
+            quote! { let __path = path_params(raw_path); }
+        } else {
+            TokenStream::new()
+        };
+        let query_decl = if uses.1 {
+            quote! { let __query = query_pairs(parts.uri.query()); }
+        } else {
+            TokenStream::new()
+        };
+        let cookie_decl = if uses.2 {
+            quote! { let __cookies = cookies(&parts.headers); }
+        } else {
+            TokenStream::new()
+        };
+        let (raw_path_arg, parts_arg) = (
+            if uses.0 {
+                quote! { raw_path: &::axum::extract::RawPathParams }
+            } else {
+                quote! { _raw_path: &::axum::extract::RawPathParams }
+            },
+            if op
+                .parameters
+                .iter()
+                .any(|p| p.location != ParamLocation::Path)
+            {
+                quote! { parts: &::axum::http::request::Parts }
+            } else {
+                quote! { _parts: &::axum::http::request::Parts }
+            },
+        );
+        let body_stmts = match &body_plan {
+            None => TokenStream::new(),
+            Some(plan) => {
+                let accepted = &plan.accepted;
+                let parse = &plan.parse;
+                if plan.required {
+                    quote! {
+                        let bytes = match read_body(body).await { Ok(b) => b, Err(r) => return r };
+                        if bytes.is_empty() {
+                            return bad_request("body", "body: a request body is required".to_string());
+                        }
+                        if let Err(r) = content_type_ok(&parts.headers, &[#(#accepted),*]) { return r; }
+                        let body = match #parse { Ok(b) => b, Err(r) => return r };
+                    }
+                } else {
+                    quote! {
+                        let bytes = match read_body(body).await { Ok(b) => b, Err(r) => return r };
+                        let body = if bytes.is_empty() {
+                            None
+                        } else {
+                            if let Err(r) = content_type_ok(&parts.headers, &[#(#accepted),*]) { return r; }
+                            match #parse { Ok(b) => Some(b), Err(r) => return r }
+                        };
+                    }
+                }
+            }
+        };
+        let body_binding = if body_plan.is_some() {
+            quote! { body }
+        } else {
+            quote! { _body }
+        };
+        let handler_doc = format!(" Serves `{} {}`.", op.method.as_str(), op.path);
+        let handler = quote! {
+            #[allow(clippy::type_complexity)]
+            fn #parse_fn(#raw_path_arg, #parts_arg) -> Result<(#(#output_types,)*), ::axum::response::Response> {
+                #path_decl
+                #query_decl
+                #cookie_decl
+                #(#parse_stmts)*
+                Ok((#(#outputs,)*))
+            }
+
+            #[doc = #handler_doc]
+            async fn #handler_name<A: Api>(
+                ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
+                raw_path: ::axum::extract::RawPathParams,
+                request: ::axum::extract::Request,
+            ) -> ::axum::response::Response {
+                let (parts, #body_binding) = request.into_parts();
+                let (#(#outputs,)*) = match #parse_fn(&raw_path, &parts) { Ok(v) => v, Err(r) => return r };
+                #body_stmts
+                api.#method_name(#(#call_args),*).await.into_response()
+            }
+        };
+        (items, method, handler, handler_name)
+    }
+
+    fn body_plan(&mut self, op: &Operation, prefix: &TokenStream) -> Option<BodyPlan> {
+        let rb = op.request_body.as_ref()?;
+        let media = preferred(&rb.content)?;
+        let kind = body_kind(&media.media_type);
+        let accepted: Vec<String> = rb
+            .content
+            .iter()
+            .filter(|m| body_kind(&m.media_type) == kind)
+            .map(|m| m.media_type.to_ascii_lowercase())
+            .collect();
+        let refused: Vec<&str> = rb
+            .content
+            .iter()
+            .filter(|m| body_kind(&m.media_type) != kind)
+            .map(|m| m.media_type.as_str())
+            .collect();
+        if !refused.is_empty() {
+            self.degraded.push(Degradation::op(
+                &op.name,
+                &op.pointer,
+                &format!(
+                    "the server stub accepts {} only; {} answered with 415",
+                    accepted.join(", "),
+                    refused.join(", ")
+                ),
+            ));
+        }
+        let schema_ty = || {
+            media
+                .schema
+                .as_ref()
+                .map(|s| self.types.rust(s, prefix))
+                .unwrap_or_else(|| quote! { ::serde_json::Value })
+        };
+        let (ty, parse) = match kind {
+            BodyKind::Json => {
+                let t = schema_ty();
+                (t.clone(), quote! { json_body::<#t>(&bytes) })
+            }
+            BodyKind::Form => {
+                let t = schema_ty();
+                (t.clone(), quote! { form_body::<#t>(&bytes) })
+            }
+            BodyKind::Text => (quote! { String }, quote! { text_body(&bytes) }),
+            BodyKind::Multipart => {
+                self.degraded.push(Degradation::op(&op.name, &op.pointer, "multipart request bodies reach the server stub as raw bytes (axum::body::Bytes); parse them with axum's Multipart or multer"));
+                (
+                    quote! { ::axum::body::Bytes },
+                    quote! { Ok::<_, ::axum::response::Response>(bytes.clone()) },
+                )
+            }
+            BodyKind::Binary => (
+                quote! { ::axum::body::Bytes },
+                quote! { Ok::<_, ::axum::response::Response>(bytes.clone()) },
+            ),
+        };
+        Some(BodyPlan {
+            ty,
+            parse,
+            required: rb.required,
+            accepted,
+        })
+    }
+
+    fn response_enum(
+        &mut self,
+        op: &Operation,
+        op_camel: &str,
+        prefix: &TokenStream,
+    ) -> (TokenStream, Ident) {
+        let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}Response")));
+        let mut variants = Vec::new();
+        let mut structs = Vec::new();
+        let mut arms = Vec::new();
+        for r in &op.responses {
+            let vname = match r.status {
+                StatusSpec::Code(c) => format_ident!("Status{}", c),
+                StatusSpec::Range(d) => format_ident!("Status{}xx", d),
+                StatusSpec::Default => format_ident!("Default"),
+            };
+            let doc = format!(
+                " Status {}{}",
+                r.status.label(),
+                if r.description.is_empty() {
+                    ".".to_string()
+                } else {
+                    format!(
+                        ": {}",
+                        super::docs::sanitize(&r.description).replace('\n', " ")
+                    )
+                }
+            );
+            let mut fields = Vec::new();
+            let mut binds = Vec::new();
+            let status_expr = match r.status {
+                StatusSpec::Code(c) => {
+                    let c = Literal::u16_unsuffixed(c);
+                    quote! { status_of(#c) }
+                }
+                _ => {
+                    fields.push(quote! { /// The status to answer with.
+                    status: u16, });
+                    binds.push(quote! { status });
+                    quote! { status_of(status) }
+                }
+            };
+            let body = self.response_body(r, prefix);
+            let body_expr = match &body {
+                Some((ty, media, kind)) => {
+                    fields.push(quote! { /// The body.
+                    body: #ty, });
+                    binds.push(quote! { body });
+                    match kind {
+                        BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
+                            quote! { json_response(#status_expr, #media, &body) }
+                        }
+                        _ => {
+                            quote! { (#status_expr, [(::axum::http::header::CONTENT_TYPE, #media)], body).into_response() }
+                        }
+                    }
+                }
+                None => quote! { #status_expr.into_response() },
+            };
+            let mut header_stmts = Vec::new();
+            if !r.headers.is_empty() {
+                let hs = format_ident!(
+                    "{}",
+                    self.namer
+                        .camel(&format!("{op_camel}Response{}Headers", r.status.label()))
+                );
+                let mut hnamer = Namer::default();
+                let mut hfields = Vec::new();
+                for h in &r.headers {
+                    let f = ident(&hnamer.snake(&h.name));
+                    let ty = self.types.rust(h.schema.non_null(), prefix);
+                    let hdoc = format!(" The `{}` header.", h.name);
+                    hfields.push(quote! { #[doc = #hdoc] pub #f: Option<#ty>, });
+                    let text = self.types.to_text(h.schema.non_null(), quote! { v }, ",");
+                    let text = if self.types.is_text(h.schema.non_null()) {
+                        quote! { #text.as_str() }
+                    } else {
+                        quote! { &#text }
+                    };
+                    let hname = h.name.to_ascii_lowercase();
+                    header_stmts.push(quote! { if let Some(v) = &headers.#f { with_header(&mut response, #hname, #text); } });
+                }
+                let hdoc = format!(
+                    " Headers of the {} response of [`Api::{}`].",
+                    r.status.label(),
+                    snake(&op.name)
+                );
+                structs.push(quote! {
+                    #[doc = #hdoc]
+                    #[derive(Debug, Clone, Default, PartialEq)]
+                    pub struct #hs { #(#hfields)* }
+                });
+                fields.push(quote! { /// Response headers.
+                headers: #hs, });
+                binds.push(quote! { headers });
+            }
+            let variant = if fields.is_empty() {
+                quote! { #[doc = #doc] #vname, }
+            } else {
+                quote! { #[doc = #doc] #vname { #(#fields)* }, }
+            };
+            variants.push(variant);
+            let pattern = if binds.is_empty() {
+                quote! { Self::#vname }
+            } else {
+                quote! { Self::#vname { #(#binds),* } }
+            };
+            let arm = if header_stmts.is_empty() {
+                quote! { #pattern => #body_expr, }
+            } else {
+                quote! { #pattern => {
+                    let mut response = #body_expr;
+                    #(#header_stmts)*
+                    response
+                } }
+            };
+            arms.push(arm);
+        }
+        let doc = format!(" The documented responses of [`Api::{}`].", snake(&op.name));
+        let unimplemented = format!(
+            "{} {} is not implemented by this server",
+            op.method.as_str(),
+            op.path
+        );
+        variants.push(quote! {
+            /// `501 Not Implemented` (problem+json): the default of every [`Api`] method.
+            NotImplemented,
+        });
+        arms.push(quote! {
+            Self::NotImplemented => problem(::axum::http::StatusCode::NOT_IMPLEMENTED, "Not Implemented", #unimplemented.to_string(), "operation"),
+        });
+        let match_expr = quote! { match self { #(#arms)* } };
+        let tokens = quote! {
+            #(#structs)*
+
+            #[doc = #doc]
+            #[derive(Debug, Clone)]
+            pub enum #name { #(#variants)* }
+
+            impl ::axum::response::IntoResponse for #name {
+                fn into_response(self) -> ::axum::response::Response {
+                    #match_expr
+                }
+            }
+        };
+        (tokens, name)
+    }
+
+    /// (Rust type, media type literal, kind) of a response body.
+    fn response_body(
+        &self,
+        r: &Response,
+        prefix: &TokenStream,
+    ) -> Option<(TokenStream, String, BodyKind)> {
+        let m = preferred(&r.content)?;
+        let kind = body_kind(&m.media_type);
+        let ty = match kind {
+            BodyKind::Json | BodyKind::Form | BodyKind::Multipart => m
+                .schema
+                .as_ref()
+                .map(|s| self.types.rust(s, prefix))
+                .unwrap_or_else(|| quote! { ::serde_json::Value }),
+            BodyKind::Text => quote! { String },
+            BodyKind::Binary => quote! { Vec<u8> },
+        };
+        let media = if m.media_type.contains('*') {
+            "application/octet-stream".to_string()
+        } else {
+            m.media_type.clone()
+        };
+        Some((ty, media, kind))
+    }
+}
+
+/// The axum route of an operation: base path + template with positional captures.
+pub fn route_template(base_path: &str, op: &Operation) -> String {
+    let mut out = base_path.to_string();
+    let mut i = 0;
+    for seg in &op.segments {
+        out.push('/');
+        match seg {
+            Segment::Literal(l) => out.push_str(l),
+            Segment::Param(_) => {
+                out.push_str(&format!("{{p{i}}}"));
+                i += 1;
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
