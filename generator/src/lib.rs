@@ -5,7 +5,9 @@
 //! [`ir`] (one intermediate representation) -> emitters.
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod cli;
+pub mod datagen;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;

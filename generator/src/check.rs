@@ -1,0 +1,160 @@
+//! Validating JSON values against the IR's JSON Schemas with the `jsonschema`
+//! crate. Schemas are compiled once; requests and responses get different views
+//! of the same schema (a `readOnly` property is not required in a request, a
+//! `writeOnly` one is not required in a response).
+
+use crate::ir::Api;
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+/// Which side of an exchange a value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Sent by the client: `readOnly` properties are optional.
+    Request,
+    /// Sent by the server: `writeOnly` properties are optional.
+    Response,
+}
+
+/// One way a value breaks its schema.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// Where: `query.perPage`, `body/branch/name`, `response.body/id`...
+    pub location: String,
+    /// The rule broken, in words.
+    pub message: String,
+}
+
+/// A compiled schema.
+pub struct Checker {
+    validator: Option<jsonschema::Validator>,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("compiled", &self.validator.is_some())
+            .finish()
+    }
+}
+
+impl Checker {
+    /// Violations of `value`; each location is `prefix` plus the JSON pointer inside the value
+    /// (`body` + `/branch/name` -> `body/branch/name`).
+    pub fn check(&self, value: &Value, prefix: &str) -> Vec<Violation> {
+        let Some(v) = &self.validator else {
+            return Vec::new();
+        };
+        v.iter_errors(value)
+            .map(|e| {
+                let at = e.instance_path.to_string();
+                Violation {
+                    location: format!("{prefix}{at}"),
+                    message: e.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// True when `value` is valid.
+    pub fn is_valid(&self, value: &Value) -> bool {
+        self.validator.as_ref().is_none_or(|v| v.is_valid(value))
+    }
+}
+
+/// Compiles the IR's schemas, with `$defs` adjusted for one direction.
+#[derive(Debug, Clone)]
+pub struct SchemaSet {
+    defs: IndexMap<String, Value>,
+    direction: Direction,
+}
+
+impl SchemaSet {
+    /// The definitions of `api`, seen from `direction`.
+    pub fn new(api: &Api, direction: Direction) -> Self {
+        let defs = api
+            .schema_defs
+            .iter()
+            .map(|(k, v)| (k.clone(), view(v, direction)))
+            .collect();
+        Self { defs, direction }
+    }
+
+    /// The adjusted definitions (`#/$defs/NAME`).
+    pub fn defs(&self) -> &IndexMap<String, Value> {
+        &self.defs
+    }
+
+    /// A standalone schema document for `schema`.
+    pub fn document(&self, schema: &Value) -> Value {
+        let mut root = Map::new();
+        root.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        root.insert(
+            "$defs".into(),
+            serde_json::to_value(&self.defs).unwrap_or_default(),
+        );
+        match view(schema, self.direction) {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    root.insert(k, v);
+                }
+            }
+            Value::Bool(false) => {
+                root.insert("not".into(), Value::Object(Map::new()));
+            }
+            _ => {}
+        }
+        Value::Object(root)
+    }
+
+    /// Compile `schema`. A schema the validator cannot compile accepts everything
+    /// (and the message says why).
+    pub fn compile(&self, schema: &Value) -> (Checker, Option<String>) {
+        let doc = self.document(schema);
+        match jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&doc)
+        {
+            Ok(v) => (Checker { validator: Some(v) }, None),
+            Err(e) => (Checker { validator: None }, Some(e.to_string())),
+        }
+    }
+}
+
+/// The schema with `required` lists relaxed for one direction.
+fn view(schema: &Value, direction: Direction) -> Value {
+    match schema {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), view(v, direction));
+            }
+            if let (Some(Value::Object(props)), Some(Value::Array(req))) =
+                (m.get("properties"), m.get("required"))
+            {
+                let flag = match direction {
+                    Direction::Request => "readOnly",
+                    Direction::Response => "writeOnly",
+                };
+                let kept: Vec<Value> = req
+                    .iter()
+                    .filter(|r| {
+                        r.as_str()
+                            .and_then(|name| props.get(name))
+                            .and_then(|p| p.get(flag))
+                            != Some(&Value::Bool(true))
+                    })
+                    .cloned()
+                    .collect();
+                out.insert("required".into(), Value::Array(kept));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| view(v, direction)).collect()),
+        other => other.clone(),
+    }
+}
