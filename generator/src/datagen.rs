@@ -80,7 +80,7 @@ impl<'d> Generator<'d> {
     }
 
     /// `schema` with its `$ref` replaced by the target's keywords (siblings win).
-    fn flatten(&self, schema: &Value, depth: usize) -> Value {
+    fn flatten(&self, schema: &Value) -> Value {
         let mut cur = schema.clone();
         for _ in 0..16 {
             let Some(target) = self.resolve(&cur).cloned() else {
@@ -104,7 +104,7 @@ impl<'d> Generator<'d> {
             let mut merged = cur.as_object().cloned().unwrap_or_default();
             merged.remove("allOf");
             for part in parts {
-                let part = self.flatten(&part, depth);
+                let part = self.flatten(&part);
                 merge_into(&mut merged, part);
             }
             cur = Value::Object(merged);
@@ -113,7 +113,7 @@ impl<'d> Generator<'d> {
     }
 
     fn gen(&mut self, schema: &Value, name: Option<&str>, depth: usize) -> Value {
-        let s = self.flatten(schema, depth);
+        let s = self.flatten(schema);
         let Some(obj) = s.as_object() else {
             return json!("value");
         };
@@ -224,7 +224,7 @@ impl<'d> Generator<'d> {
         base.remove("anyOf");
         let discriminator = base.remove("discriminator");
         let mut combined = base;
-        merge_into(&mut combined, self.flatten(branch, depth));
+        merge_into(&mut combined, self.flatten(branch));
         let mut value = self.gen(&Value::Object(combined), name, depth);
         if let (Some(d), Value::Object(map)) = (discriminator, &mut value) {
             if let Some(prop) = d.get("propertyName").and_then(Value::as_str) {
@@ -397,7 +397,7 @@ impl<'d> Generator<'d> {
             .and_then(Value::as_u64)
             .map(|n| n as usize);
         if let Some(p) = obj.get("pattern").and_then(Value::as_str) {
-            if let Some(s) = self.from_pattern(p, min_len, max_len) {
+            if let Some(s) = self.pattern_string(p, min_len, max_len) {
                 return s;
             }
         }
@@ -540,7 +540,7 @@ impl<'d> Generator<'d> {
         chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
     }
 
-    fn from_pattern(
+    fn pattern_string(
         &mut self,
         pattern: &str,
         min: Option<usize>,
@@ -623,7 +623,7 @@ impl<'d> Generator<'d> {
         if let Some(Value::Object(props)) = obj.get("properties") {
             for (pname, pschema) in props {
                 let is_required = required.contains(&pname.as_str());
-                let flat = self.flatten(pschema, depth);
+                let flat = self.flatten(pschema);
                 // `false` or `{not: {}}`: the property must be absent
                 if *pschema == Value::Bool(false)
                     || flat.get("not").is_some_and(|n| {
