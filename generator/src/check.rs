@@ -25,9 +25,10 @@ pub struct Violation {
     pub message: String,
 }
 
-/// A compiled schema.
+/// A compiled schema (cheap to clone: the validator is shared).
+#[derive(Clone)]
 pub struct Checker {
-    validator: Option<jsonschema::Validator>,
+    validator: Option<std::sync::Arc<jsonschema::Validator>>,
 }
 
 impl std::fmt::Debug for Checker {
@@ -63,10 +64,22 @@ impl Checker {
 }
 
 /// Compiles the IR's schemas, with `$defs` adjusted for one direction.
-#[derive(Debug, Clone)]
+/// Identical schemas are compiled once.
+#[derive(Debug)]
 pub struct SchemaSet {
     defs: IndexMap<String, Value>,
     direction: Direction,
+    cache: std::sync::Mutex<std::collections::HashMap<String, (Checker, Option<String>)>>,
+}
+
+impl Clone for SchemaSet {
+    fn clone(&self) -> Self {
+        Self {
+            defs: self.defs.clone(),
+            direction: self.direction,
+            cache: Default::default(),
+        }
+    }
 }
 
 impl SchemaSet {
@@ -77,7 +90,11 @@ impl SchemaSet {
             .iter()
             .map(|(k, v)| (k.clone(), view(v, direction)))
             .collect();
-        Self { defs, direction }
+        Self {
+            defs,
+            direction,
+            cache: Default::default(),
+        }
     }
 
     /// The adjusted definitions (`#/$defs/NAME`).
@@ -113,15 +130,28 @@ impl SchemaSet {
     /// Compile `schema`. A schema the validator cannot compile accepts everything
     /// (and the message says why).
     pub fn compile(&self, schema: &Value) -> (Checker, Option<String>) {
+        let key = schema.to_string();
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return hit;
+        }
         let doc = self.document(schema);
-        match jsonschema::options()
+        let compiled = match jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
             .build(&doc)
         {
-            Ok(v) => (Checker { validator: Some(v) }, None),
+            Ok(v) => (
+                Checker {
+                    validator: Some(std::sync::Arc::new(v)),
+                },
+                None,
+            ),
             Err(e) => (Checker { validator: None }, Some(e.to_string())),
+        };
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, compiled.clone());
         }
+        compiled
     }
 }
 

@@ -13,6 +13,7 @@ pub mod emit;
 pub mod ir;
 pub mod loader;
 pub mod normalize;
+pub mod requests;
 
 pub use diagnostics::{Diagnostic, LoadError, Severity};
 pub use emit::{GenerateError, Generated, Generator};

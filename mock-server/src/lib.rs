@@ -1,0 +1,503 @@
+//! specforge-mock: a strict mock server for any OpenAPI document, driven by the
+//! specforge IR. It routes on the spec's paths under its base path, validates
+//! every request (parameters, bodies, credentials), and answers with the spec's
+//! valid examples or schema-valid generated data, deterministic under a seed.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let api = specforge::load_api(std::path::Path::new("specs/woodpecker.json"))?;
+//! let app = specforge_mock::router(&api, specforge_mock::MockOptions::default());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod options;
+pub mod respond;
+pub mod state;
+pub mod validate;
+
+pub use options::MockOptions;
+pub use state::MockState;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method as HttpMethod, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use specforge::check::Violation;
+use specforge::ir::{Api, Method, StatusSpec};
+use std::sync::{Arc, RwLock};
+
+/// The state a running mock serves from; replaced whole when the spec is reloaded.
+#[derive(Clone)]
+pub struct Shared {
+    inner: Arc<RwLock<Arc<MockState>>>,
+}
+
+impl Shared {
+    /// Serve `state`.
+    pub fn new(state: MockState) -> Self {
+        Self {
+            inner: Arc::new(RwLock::new(Arc::new(state))),
+        }
+    }
+
+    /// The current state.
+    pub fn current(&self) -> Arc<MockState> {
+        match self.inner.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Swap in a new state (after the spec changed).
+    pub fn replace(&self, state: MockState) {
+        let new = Arc::new(state);
+        match self.inner.write() {
+            Ok(mut g) => *g = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+}
+
+/// A router mocking `api`.
+pub fn router(api: &Api, options: MockOptions) -> axum::Router {
+    router_for(Shared::new(MockState::new(api.clone(), options)))
+}
+
+/// A router over a shared (reloadable) state.
+pub fn router_for(shared: Shared) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(shared)
+}
+
+fn method_of(m: &HttpMethod) -> Option<Method> {
+    Method::ALL
+        .iter()
+        .find(|(_, k)| k.eq_ignore_ascii_case(m.as_str()))
+        .map(|(m, _)| *m)
+}
+
+/// An RFC 9457 problem response.
+pub fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    violations: &[Violation],
+) -> Response {
+    let body = json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+        "violations": violations,
+    });
+    (
+        status,
+        [("content-type", "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn cors(headers: &mut HeaderMap, request: &HeaderMap) {
+    let origin = request
+        .get("origin")
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("*"));
+    headers.insert("access-control-allow-origin", origin);
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("*"),
+    );
+    if request.contains_key("origin") {
+        headers.insert("vary", HeaderValue::from_static("origin"));
+        headers.insert(
+            "access-control-allow-credentials",
+            HeaderValue::from_static("true"),
+        );
+    }
+}
+
+async fn handle(State(shared): State<Shared>, request: Request) -> Response {
+    let state = shared.current();
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let request_headers = request.headers().clone();
+    let mut response = serve(&state, request).await;
+    cors(response.headers_mut(), &request_headers);
+    response
+        .headers_mut()
+        .entry("x-specforge-operation")
+        .or_insert(HeaderValue::from_static("-"));
+    let op = response
+        .headers()
+        .get("x-specforge-operation")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let violations = response
+        .headers()
+        .get("x-specforge-violations")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    tracing::info!(
+        target: "specforge_mock",
+        "{} {} -> {} {}{}",
+        method,
+        uri,
+        op,
+        response.status().as_u16(),
+        if violations.is_empty() { String::new() } else { format!(" violations: {violations}") }
+    );
+    response
+}
+
+async fn serve(state: &MockState, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    // CORS preflight
+    if parts.method == HttpMethod::OPTIONS
+        && parts.headers.contains_key("access-control-request-method")
+    {
+        let methods = match state.routes.at(&path) {
+            Ok(m) => state.route_methods[*m.value]
+                .keys()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Err(_) => "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS".to_string(),
+        };
+        let requested_headers = parts
+            .headers
+            .get("access-control-request-headers")
+            .cloned()
+            .unwrap_or(HeaderValue::from_static("*"));
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&methods) {
+            r.headers_mut().insert("access-control-allow-methods", v);
+        }
+        r.headers_mut()
+            .insert("access-control-allow-headers", requested_headers);
+        r.headers_mut()
+            .insert("access-control-max-age", HeaderValue::from_static("86400"));
+        return r;
+    }
+    let matched = match state.routes.at(&path) {
+        Ok(m) => m,
+        Err(_) => {
+            let v = Violation {
+                location: "path".into(),
+                message: format!("no operation is documented at {path}"),
+            };
+            return problem(StatusCode::NOT_FOUND, "Not Found", &v.message.clone(), &[v]);
+        }
+    };
+    let methods = &state.route_methods[*matched.value];
+    let Some(op_index) = method_of(&parts.method)
+        .and_then(|m| methods.get(&m))
+        .copied()
+    else {
+        let allow = methods
+            .keys()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let v = Violation {
+            location: "method".into(),
+            message: format!(
+                "{} is not documented for {}; allowed: {allow}",
+                parts.method, state.route_templates[*matched.value]
+            ),
+        };
+        let mut r = problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            &v.message.clone(),
+            &[v],
+        );
+        if let Ok(a) = HeaderValue::from_str(&allow) {
+            r.headers_mut().insert("allow", a);
+        }
+        return r;
+    };
+    let op = &state.api.operations[op_index];
+    let mut path_values = Vec::new();
+    let names: Vec<&str> = op
+        .segments
+        .iter()
+        .filter_map(|s| match s {
+            specforge::ir::Segment::Param(n) => Some(n.as_str()),
+            specforge::ir::Segment::Literal(_) => None,
+        })
+        .collect();
+    for (k, v) in matched.params.iter() {
+        if let Some(i) = k.strip_prefix('p').and_then(|i| i.parse::<usize>().ok()) {
+            if let Some(name) = names.get(i) {
+                path_values.push((name.to_string(), validate::decode(v)));
+            }
+        }
+    }
+    let query = validate::query_pairs(parts.uri.query());
+    let cookies = validate::cookies(&parts.headers);
+    let body = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(e) => {
+            let v = Violation {
+                location: "body".into(),
+                message: format!("cannot read the body: {e}"),
+            };
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large",
+                &v.message.clone(),
+                &[v],
+            );
+        }
+    };
+    let prefs = respond::Preferences::read(
+        parts.headers.get("prefer").and_then(|v| v.to_str().ok()),
+        &query,
+    );
+    let user_query: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| !k.starts_with("__"))
+        .cloned()
+        .collect();
+    let mut response = answer(
+        state,
+        op_index,
+        &parts.headers,
+        &path_values,
+        &user_query,
+        &cookies,
+        &body,
+        &prefs,
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or(&path),
+    );
+    if let Ok(v) = HeaderValue::from_str(&op.name) {
+        response.headers_mut().insert("x-specforge-operation", v);
+    }
+    let delay = prefs.delay_ms.unwrap_or(state.options.delay_ms);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay.min(60_000))).await;
+    }
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+fn answer(
+    state: &MockState,
+    op_index: usize,
+    headers: &HeaderMap,
+    path_values: &[(String, String)],
+    query: &[(String, String)],
+    cookies: &[(String, String)],
+    body: &[u8],
+    prefs: &respond::Preferences,
+    request_key: &str,
+) -> Response {
+    let op = &state.api.operations[op_index];
+    let compiled = &state.ops[op_index];
+    if state.options.check_auth {
+        if let Err(validate::Refusal::Unauthorized(challenges)) =
+            validate::authorize(state, op, headers, query, cookies)
+        {
+            let v = Violation {
+                location: "header.authorization".into(),
+                message:
+                    "the operation requires credentials and none of its security schemes is present"
+                        .into(),
+            };
+            let mut r = match spec_response(state, op_index, 401, prefs, request_key) {
+                Some(r) => r,
+                None => problem(
+                    StatusCode::UNAUTHORIZED,
+                    "Unauthorized",
+                    &v.message.clone(),
+                    std::slice::from_ref(&v),
+                ),
+            };
+            if let Ok(c) = HeaderValue::from_str(&challenges.join(", ")) {
+                r.headers_mut().insert("www-authenticate", c);
+            }
+            add_violations(&mut r, &[v]);
+            return r;
+        }
+    }
+    if state.options.validate_requests {
+        let parts = validate::RequestParts {
+            path: path_values.to_vec(),
+            query,
+            headers,
+            cookies: cookies.to_vec(),
+            body,
+        };
+        match validate::validate(state, op, compiled, &parts) {
+            Ok(()) => {}
+            Err(validate::Refusal::MediaType(v)) => {
+                return problem(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "Unsupported Media Type",
+                    &v.message.clone(),
+                    &[v],
+                );
+            }
+            Err(validate::Refusal::Invalid(violations)) => {
+                let documented = [422u16, 400].into_iter().find(|c| {
+                    compiled
+                        .responses
+                        .iter()
+                        .any(|r| r.status == StatusSpec::Code(*c))
+                });
+                let mut r = match documented
+                    .and_then(|c| spec_response(state, op_index, c, prefs, request_key))
+                {
+                    Some(r) => r,
+                    None => problem(
+                        StatusCode::BAD_REQUEST,
+                        "Bad Request",
+                        &format!(
+                            "the request breaks the spec in {} place(s)",
+                            violations.len()
+                        ),
+                        &violations,
+                    ),
+                };
+                add_violations(&mut r, &violations);
+                return r;
+            }
+            Err(validate::Refusal::Unauthorized(_)) => {}
+        }
+    }
+    let (response, status) = match respond::choose(compiled, prefs.code) {
+        Ok(x) => x,
+        Err(e) => return no_response(e),
+    };
+    let media = match respond::negotiate(
+        response,
+        headers.get("accept").and_then(|v| v.to_str().ok()),
+    ) {
+        Ok(m) => m,
+        Err(e) => return no_response(e),
+    };
+    match respond::render(state, compiled, response, status, media, prefs, request_key) {
+        Ok(r) => to_response(r),
+        Err(e) => no_response(e),
+    }
+}
+
+/// The spec's own response for `code`, rendered (used for 400/401/422).
+fn spec_response(
+    state: &MockState,
+    op_index: usize,
+    code: u16,
+    prefs: &respond::Preferences,
+    request_key: &str,
+) -> Option<Response> {
+    let compiled = &state.ops[op_index];
+    let response = compiled
+        .responses
+        .iter()
+        .find(|r| r.status == StatusSpec::Code(code))?;
+    let media = response
+        .media
+        .iter()
+        .find(|m| {
+            specforge::emit::client::body_kind(&m.media_type)
+                == specforge::emit::client::BodyKind::Json
+        })
+        .or(response.media.first());
+    let prefs = respond::Preferences {
+        code: Some(code),
+        example: None,
+        ..prefs.clone()
+    };
+    respond::render(state, compiled, response, code, media, &prefs, request_key)
+        .ok()
+        .map(to_response)
+}
+
+fn add_violations(r: &mut Response, violations: &[Violation]) {
+    let text = violations
+        .iter()
+        .map(|v| format!("{}: {}", v.location, v.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let ascii: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&ascii) {
+        r.headers_mut().insert("x-specforge-violations", v);
+    }
+}
+
+fn to_response(r: respond::Rendered) -> Response {
+    let mut response = Response::new(Body::from(r.body));
+    *response.status_mut() =
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (k, v) in r.headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::try_from(k),
+            HeaderValue::from_str(&v),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+fn no_response(e: respond::NoResponse) -> Response {
+    match e {
+        respond::NoResponse::Status(m) => problem(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            &m.clone(),
+            &[Violation {
+                location: "header.prefer".into(),
+                message: m,
+            }],
+        ),
+        respond::NoResponse::Example(m) => problem(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            &m.clone(),
+            &[Violation {
+                location: "header.prefer".into(),
+                message: m,
+            }],
+        ),
+        respond::NoResponse::NotAcceptable(m) => problem(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not Acceptable",
+            &m.clone(),
+            &[Violation {
+                location: "header.accept".into(),
+                message: m,
+            }],
+        ),
+        respond::NoResponse::Generation(m) => {
+            tracing::error!(target: "specforge_mock", "{m}");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                &m,
+                &[],
+            )
+        }
+    }
+}

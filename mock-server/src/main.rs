@@ -1,1 +1,157 @@
-fn main() {}
+//! The `specforge-mock` command.
+
+use clap::Parser;
+use specforge_mock::{MockOptions, MockState, Shared};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+/// A strict mock server for an OpenAPI document: validates requests, answers with
+/// the spec's valid examples or schema-valid generated data.
+#[derive(Debug, Parser)]
+#[command(name = "specforge-mock", version, about)]
+struct Cli {
+    /// The spec (Swagger 2.0, OpenAPI 3.0 or 3.1; JSON or YAML).
+    spec: PathBuf,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to bind (0 picks a free one).
+    #[arg(long, default_value_t = 4010)]
+    port: u16,
+    /// Seed for generated data.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Always generate bodies instead of serving spec examples.
+    #[arg(long)]
+    dynamic: bool,
+    /// Do not validate requests.
+    #[arg(long)]
+    no_request_validation: bool,
+    /// Do not require the credentials the spec asks for.
+    #[arg(long)]
+    no_auth_check: bool,
+    /// Latency added to every response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    delay: u64,
+}
+
+fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, specforge::LoadError> {
+    let api = specforge::load_api(path)?;
+    Ok(MockState::new(api, options.clone()))
+}
+
+fn mtime(path: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "specforge_mock=info".into()),
+        )
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+    let options = MockOptions {
+        seed: cli.seed,
+        dynamic: cli.dynamic,
+        validate_requests: !cli.no_request_validation,
+        check_auth: !cli.no_auth_check,
+        delay_ms: cli.delay,
+    };
+    let state = match load(&cli.spec, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            for d in e.errors() {
+                eprintln!("{d}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    for w in &state.api.warnings {
+        eprintln!("{w}");
+    }
+    for w in &state.warnings {
+        eprintln!("warning: {w}");
+    }
+    let listener = match tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot bind {}:{}: {e}", cli.host, cli.port);
+            return ExitCode::from(2);
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    println!(
+        "{} {} ({} operations, {} mode, seed {})",
+        state.api.title,
+        state.api.version,
+        state.api.operations.len(),
+        if options.dynamic { "dynamic" } else { "static" },
+        options.seed
+    );
+    for op in &state.api.operations {
+        println!(
+            "  {:<7} {}{}  ({})",
+            op.method.as_str(),
+            state.api.base_path,
+            op.path,
+            op.name
+        );
+    }
+    println!(
+        "specforge-mock listening on http://{addr}{}",
+        state.api.base_path
+    );
+    let shared = Shared::new(state);
+    // reload when the spec file changes; a broken edit keeps the last good spec
+    {
+        let shared = shared.clone();
+        let path = cli.spec.clone();
+        let options = options.clone();
+        tokio::spawn(async move {
+            let mut last = mtime(&path);
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let now = mtime(&path);
+                if now == last {
+                    continue;
+                }
+                last = now;
+                match load(&path, &options) {
+                    Ok(s) => {
+                        tracing::info!(target: "specforge_mock", "reloaded {} ({} operations)", path.display(), s.api.operations.len());
+                        for w in &s.warnings {
+                            tracing::warn!(target: "specforge_mock", "{w}");
+                        }
+                        shared.replace(s);
+                    }
+                    Err(e) => {
+                        for d in e.errors() {
+                            tracing::error!(target: "specforge_mock", "reload failed, keeping the last good spec: {d}");
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let app = specforge_mock::router_for(shared);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

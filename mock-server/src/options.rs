@@ -1,0 +1,28 @@
+//! Mock server options.
+
+/// How the mock behaves.
+#[derive(Debug, Clone)]
+pub struct MockOptions {
+    /// Seed for generated data; the same seed and request give the same body.
+    pub seed: u64,
+    /// Always generate bodies, never serve spec examples.
+    pub dynamic: bool,
+    /// Validate requests against the spec (on by default).
+    pub validate_requests: bool,
+    /// Require the credentials the spec asks for (on by default).
+    pub check_auth: bool,
+    /// Latency added to every response, in milliseconds.
+    pub delay_ms: u64,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            dynamic: false,
+            validate_requests: true,
+            check_auth: true,
+            delay_ms: 0,
+        }
+    }
+}

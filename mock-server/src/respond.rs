@@ -1,0 +1,353 @@
+//! Choosing and rendering a response: status (`Prefer: code=`), media type
+//! (`Accept`), body (valid spec example, or generated data), documented headers.
+
+use crate::state::{CompiledMedia, CompiledOp, CompiledResponse, MockState};
+use serde_json::Value;
+use specforge::check::Direction;
+use specforge::datagen::{stable_hash, Generator};
+use specforge::emit::client::{body_kind, BodyKind};
+use specforge::ir::StatusSpec;
+
+/// What the client asked for through `Prefer` (or Prism's `__code`, `__example`, `__dynamic`).
+#[derive(Debug, Default, Clone)]
+pub struct Preferences {
+    /// `code=NNN`.
+    pub code: Option<u16>,
+    /// `example=NAME`.
+    pub example: Option<String>,
+    /// `dynamic=true`.
+    pub dynamic: Option<bool>,
+    /// `delay=MS`.
+    pub delay_ms: Option<u64>,
+}
+
+impl Preferences {
+    /// Read the `Prefer` header and the `__` query parameters (the latter win).
+    pub fn read(prefer: Option<&str>, query: &[(String, String)]) -> Self {
+        let mut p = Preferences::default();
+        for token in prefer.unwrap_or("").split([',', ';']) {
+            let Some((k, v)) = token.trim().split_once('=') else {
+                continue;
+            };
+            let v = v.trim().trim_matches('"');
+            match k.trim().to_ascii_lowercase().as_str() {
+                "code" => p.code = v.parse().ok(),
+                "example" => p.example = Some(v.to_string()),
+                "dynamic" => p.dynamic = Some(v == "true"),
+                "delay" => p.delay_ms = v.parse().ok(),
+                _ => {}
+            }
+        }
+        for (k, v) in query {
+            match k.as_str() {
+                "__code" => p.code = v.parse().ok(),
+                "__example" => p.example = Some(v.clone()),
+                "__dynamic" => p.dynamic = Some(v == "true"),
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
+/// A rendered response.
+pub struct Rendered {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Why no documented response could be rendered.
+pub enum NoResponse {
+    /// The requested status is not documented (400).
+    Status(String),
+    /// No documented media type fits `Accept` (406).
+    NotAcceptable(String),
+    /// The requested example does not exist (400).
+    Example(String),
+    /// Generated data kept breaking the schema (500; a bug worth reporting).
+    Generation(String),
+}
+
+/// Pick the response for a status preference.
+pub fn choose(
+    compiled: &CompiledOp,
+    code: Option<u16>,
+) -> Result<(&CompiledResponse, u16), NoResponse> {
+    let rs = &compiled.responses;
+    if let Some(code) = code {
+        let exact = rs.iter().find(|r| r.status == StatusSpec::Code(code));
+        let range = rs
+            .iter()
+            .find(|r| matches!(r.status, StatusSpec::Range(d) if u16::from(d) == code / 100));
+        let default = rs.iter().find(|r| r.status == StatusSpec::Default);
+        return exact
+            .or(range)
+            .or(default)
+            .map(|r| (r, code))
+            .ok_or_else(|| {
+                let documented: Vec<String> = rs.iter().map(|r| r.status.label()).collect();
+                NoResponse::Status(format!(
+                    "status {code} is not documented for this operation (documented: {})",
+                    documented.join(", ")
+                ))
+            });
+    }
+    let success = rs
+        .iter()
+        .filter(|r| matches!(r.status, StatusSpec::Code(c) if (200..300).contains(&c)))
+        .min_by_key(|r| r.status);
+    if let Some(r) = success {
+        let StatusSpec::Code(c) = r.status else {
+            unreachable!("filtered to codes")
+        };
+        return Ok((r, c));
+    }
+    if let Some(r) = rs.iter().find(|r| r.status == StatusSpec::Range(2)) {
+        return Ok((r, 200));
+    }
+    if let Some(r) = rs.iter().find(|r| r.status == StatusSpec::Default) {
+        return Ok((r, 200));
+    }
+    match rs.first() {
+        Some(r) => Ok((
+            r,
+            match r.status {
+                StatusSpec::Code(c) => c,
+                StatusSpec::Range(d) => u16::from(d) * 100,
+                StatusSpec::Default => 200,
+            },
+        )),
+        None => Err(NoResponse::Status(
+            "the operation documents no response".into(),
+        )),
+    }
+}
+
+/// The media type to answer with, by `Accept`. `Ok(None)` when the response has no body.
+pub fn negotiate<'c>(
+    response: &'c CompiledResponse,
+    accept: Option<&str>,
+) -> Result<Option<&'c CompiledMedia>, NoResponse> {
+    if response.media.is_empty() {
+        return Ok(None);
+    }
+    let preferred = || {
+        response
+            .media
+            .iter()
+            .find(|m| body_kind(&m.media_type) == BodyKind::Json)
+            .or(response.media.first())
+    };
+    let accept = accept.map(str::trim).filter(|a| !a.is_empty());
+    let Some(accept) = accept else {
+        return Ok(preferred());
+    };
+    let mut ranges: Vec<(f32, String)> = accept
+        .split(',')
+        .filter_map(|part| {
+            let mut it = part.split(';');
+            let range = it.next()?.trim().to_ascii_lowercase();
+            let q = it
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .next()
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q > 0.0).then_some((q, range))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    for (_, range) in &ranges {
+        if range == "*/*" {
+            return Ok(preferred());
+        }
+        if let Some(m) = response
+            .media
+            .iter()
+            .find(|m| crate::validate::media_matches(range, &m.media_type.to_ascii_lowercase()))
+        {
+            return Ok(Some(m));
+        }
+    }
+    let available: Vec<&str> = response
+        .media
+        .iter()
+        .map(|m| m.media_type.as_str())
+        .collect();
+    Err(NoResponse::NotAcceptable(format!(
+        "none of {accept:?} is documented; available: {}",
+        available.join(", ")
+    )))
+}
+
+/// Render the body and headers.
+#[allow(clippy::too_many_arguments)]
+pub fn render(
+    state: &MockState,
+    compiled: &CompiledOp,
+    response: &CompiledResponse,
+    status: u16,
+    media: Option<&CompiledMedia>,
+    prefs: &Preferences,
+    request_key: &str,
+) -> Result<Rendered, NoResponse> {
+    let op = &state.api.operations[compiled.index];
+    let dynamic = prefs.dynamic.unwrap_or(state.options.dynamic);
+    let seed = stable_hash(&[
+        &state.options.seed.to_string(),
+        &op.name,
+        request_key,
+        &status.to_string(),
+    ]);
+    let mut headers = Vec::new();
+    let mut body = Vec::new();
+    if let Some(m) = media {
+        let mt = if m.media_type.contains('*') {
+            "application/octet-stream".to_string()
+        } else {
+            m.media_type.clone()
+        };
+        headers.push(("content-type".to_string(), mt.clone()));
+        body = body_for(state, m, &mt, prefs, dynamic, seed)?;
+    }
+    let mut g = Generator::new(
+        state.response_set.defs(),
+        seed ^ 0x9e37_79b9,
+        Direction::Response,
+    );
+    for (name, schema) in &response.headers {
+        let v = g.value_named(schema, name);
+        headers.push((
+            name.to_ascii_lowercase(),
+            specforge::requests::param_text(&v),
+        ));
+    }
+    if op.deprecated {
+        headers.push(("deprecation".into(), "true".into()));
+    }
+    Ok(Rendered {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn body_for(
+    state: &MockState,
+    m: &CompiledMedia,
+    mt: &str,
+    prefs: &Preferences,
+    dynamic: bool,
+    seed: u64,
+) -> Result<Vec<u8>, NoResponse> {
+    let kind = body_kind(mt);
+    // a named example was asked for
+    if let Some(name) = &prefs.example {
+        return match m.examples.get(name) {
+            Some(v) => Ok(encode(v, kind)),
+            None => {
+                let names: Vec<&str> = m.examples.keys().map(String::as_str).collect();
+                Err(NoResponse::Example(format!(
+                    "no valid example named {name:?} for {mt} (valid examples: {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                )))
+            }
+        };
+    }
+    if !dynamic {
+        if let Some(v) = m.examples.values().next() {
+            return Ok(encode(v, kind));
+        }
+    }
+    let lower = mt.to_ascii_lowercase();
+    if lower.starts_with("text/event-stream") {
+        return Ok(event_stream(state, m, seed));
+    }
+    match kind {
+        BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
+            let Some(schema) = &m.schema else {
+                let mut g = Generator::new(state.response_set.defs(), seed, Direction::Response);
+                return Ok(
+                    serde_json::to_vec(&serde_json::json!({ "message": g.sentence() }))
+                        .unwrap_or_default(),
+                );
+            };
+            for attempt in 0..8u64 {
+                let mut g = Generator::new(
+                    state.response_set.defs(),
+                    seed.wrapping_add(attempt.wrapping_mul(0x1000_0000_01b3)),
+                    Direction::Response,
+                );
+                let v = g.value(schema);
+                if m.checker.as_ref().is_none_or(|c| c.is_valid(&v)) {
+                    return Ok(serde_json::to_vec(&v).unwrap_or_default());
+                }
+            }
+            Err(NoResponse::Generation(format!(
+                "could not generate a {mt} body that satisfies its schema"
+            )))
+        }
+        BodyKind::Text => Ok(text_body(state, m, &lower, seed).into_bytes()),
+        BodyKind::Binary => {
+            let mut g = Generator::new(state.response_set.defs(), seed, Direction::Response);
+            Ok(g.bytes(64))
+        }
+    }
+}
+
+fn encode(v: &Value, kind: BodyKind) -> Vec<u8> {
+    match (kind, v) {
+        (BodyKind::Json, v) => serde_json::to_vec(v).unwrap_or_default(),
+        (_, Value::String(s)) => s.clone().into_bytes(),
+        (_, other) => other.to_string().into_bytes(),
+    }
+}
+
+fn text_body(state: &MockState, m: &CompiledMedia, lower: &str, seed: u64) -> String {
+    let mut g = Generator::new(state.response_set.defs(), seed, Direction::Response);
+    let word = g
+        .sentence()
+        .split_whitespace()
+        .next()
+        .unwrap_or("specforge")
+        .trim_matches('.')
+        .to_lowercase();
+    if lower.contains("svg") {
+        return format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"96\" height=\"20\"><rect width=\"96\" height=\"20\" fill=\"#4c1\"/><text x=\"8\" y=\"14\" fill=\"#fff\">{word}</text></svg>"
+        );
+    }
+    if lower.contains("xml") {
+        return format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><item name=\"{word}\">{}</item></response>", g.sentence());
+    }
+    if lower.contains("html") {
+        return format!("<!DOCTYPE html>\n<html><head><title>{word}</title></head><body><p>{}</p></body></html>", g.sentence());
+    }
+    // a string schema (with its format, pattern, lengths) where there is one
+    if let Some(schema) = &m.schema {
+        if let Value::String(s) = g.value(schema) {
+            return s;
+        }
+    }
+    g.sentence()
+}
+
+fn event_stream(state: &MockState, m: &CompiledMedia, seed: u64) -> Vec<u8> {
+    let mut g = Generator::new(state.response_set.defs(), seed, Direction::Response);
+    let mut out = String::new();
+    for id in 1..=3 {
+        let data = match &m.schema {
+            Some(s) => serde_json::to_string(&g.value(s)).unwrap_or_default(),
+            None => g.sentence(),
+        };
+        out.push_str(&format!("id: {id}\nevent: message\ndata: {data}\n\n"));
+    }
+    out.into_bytes()
+}

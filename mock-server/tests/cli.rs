@@ -1,0 +1,121 @@
+//! The `specforge-mock` binary: what it prints, and reloading the spec.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+struct Mock {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Mock {
+    fn start(spec: &std::path::Path) -> (Self, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_specforge-mock"))
+            .arg(spec)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let mut mock = Mock {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        };
+        let line = mock.wait_for("listening on http://");
+        let url = line
+            .split("listening on ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_string();
+        (mock, url)
+    }
+
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        while Instant::now() < deadline {
+            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push(l.clone());
+                if l.contains(needle) {
+                    return l;
+                }
+            }
+        }
+        panic!(
+            "no line containing {needle:?}; saw:\n{}",
+            self.seen.join("\n")
+        );
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SPEC: &str = "openapi: 3.0.3\ninfo: {title: Reload, version: '1'}\npaths:\n  /hello:\n    get:\n      responses:\n        '200': {description: ok, content: {application/json: {example: {v: 1}}}}\n";
+
+#[test]
+fn prints_routes_logs_requests_and_reloads_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let (mut mock, url) = Mock::start(&spec);
+    mock.wait_for("GET     /hello  (get_hello)");
+    let get = || {
+        reqwest::blocking::get(format!("{url}/hello"))
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    assert_eq!(get(), r#"{"v":1}"#);
+    mock.wait_for("GET /hello -> get_hello 200");
+
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&spec, SPEC.replace("{v: 1}", "{v: 2}")).unwrap();
+    mock.wait_for("reloaded");
+    assert_eq!(get(), r#"{"v":2}"#);
+
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&spec, "openapi: 3.0.3\npaths: [broken\n").unwrap();
+    mock.wait_for("reload failed, keeping the last good spec");
+    assert_eq!(get(), r#"{"v":2}"#);
+}
+
+#[test]
+fn a_broken_spec_exits_2_naming_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("bad.yaml");
+    std::fs::write(&spec, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get: {responses: {'200': {$ref: '#/nope'}}}\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_specforge-mock"))
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yaml:5:") && err.contains("'#/nope' does not resolve"),
+        "{err}"
+    );
+}
