@@ -56,6 +56,29 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Send a valid request to each operation of a live server and check the responses against the spec.
+    Verify {
+        /// The spec (JSON or YAML; `-` for stdin).
+        spec: PathBuf,
+        /// The server's URL (scheme, host and port; the spec's base path is added).
+        #[arg(long)]
+        url: String,
+        /// Only operations whose name matches this glob (`list_*`, `get_repo?`).
+        #[arg(long)]
+        operations: Option<String>,
+        /// Seed for generated values.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Extra header, `Name: value` (repeatable); replaces a generated one of the same name.
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        /// Write a JUnit XML report.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Per-request timeout in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
     /// Write a spec back out with every `$ref` bundled into one document, in its own version.
     Normalize {
         /// The spec (JSON or YAML; `-` for stdin).
@@ -80,6 +103,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match cli.command {
         Command::Inspect { spec, json } => inspect(&spec, json, out, err),
         Command::Validate { spec } => validate(&spec, out),
+        Command::Verify {
+            spec,
+            url,
+            operations,
+            seed,
+            headers,
+            junit,
+            timeout,
+        } => verify(
+            &spec,
+            url,
+            operations,
+            seed,
+            &headers,
+            junit.as_deref(),
+            timeout,
+            out,
+            err,
+        ),
         Command::Generate {
             spec,
             out: dir,
@@ -225,6 +267,63 @@ fn validate(spec: &std::path::Path, out: &mut dyn Write) -> Result<u8, LoadError
             Ok(EXIT_ERROR)
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn verify(
+    spec: &std::path::Path,
+    url: String,
+    operations: Option<String>,
+    seed: u64,
+    headers: &[String],
+    junit: Option<&std::path::Path>,
+    timeout: u64,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, LoadError> {
+    let api = ir::load_api(spec)?;
+    let mut parsed = Vec::new();
+    for h in headers {
+        match h.split_once(':') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                parsed.push((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => {
+                let _ = writeln!(err, "error: --header {h:?} is not `Name: value`");
+                return Ok(EXIT_ERROR);
+            }
+        }
+    }
+    let options = crate::verify::VerifyOptions {
+        url,
+        operations,
+        seed,
+        headers: parsed,
+        timeout: std::time::Duration::from_secs(timeout),
+    };
+    let results = crate::verify::verify(&api, &options);
+    if results.is_empty() {
+        let _ = writeln!(
+            err,
+            "error: no operation matches {:?}",
+            options.operations.unwrap_or_default()
+        );
+        return Ok(EXIT_ERROR);
+    }
+    let _ = write!(out, "{}", crate::verify::table(&results));
+    if let Some(path) = junit {
+        if let Err(e) = std::fs::write(
+            path,
+            crate::verify::junit(&format!("{} {}", api.title, api.version), &results),
+        ) {
+            let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
+            return Ok(EXIT_ERROR);
+        }
+    }
+    let failed = results
+        .iter()
+        .any(|r| matches!(r.outcome, crate::verify::Outcome::Failed(_)));
+    Ok(if failed { 1 } else { 0 })
 }
 
 fn generate(

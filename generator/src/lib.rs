@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod contract;
 pub mod datagen;
 pub mod diagnostics;
 pub mod emit;
@@ -14,6 +15,7 @@ pub mod ir;
 pub mod loader;
 pub mod normalize;
 pub mod requests;
+pub mod verify;
 
 pub use diagnostics::{Diagnostic, LoadError, Severity};
 pub use emit::{GenerateError, Generated, Generator};

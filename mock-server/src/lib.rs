@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod options;
+pub mod proxy;
 pub mod respond;
 pub mod state;
 pub mod validate;
@@ -73,7 +74,7 @@ pub fn router_for(shared: Shared) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(shared)
 }
 
-fn method_of(m: &HttpMethod) -> Option<Method> {
+pub(crate) fn method_of(m: &HttpMethod) -> Option<Method> {
     Method::ALL
         .iter()
         .find(|(_, k)| k.eq_ignore_ascii_case(m.as_str()))

@@ -34,6 +34,16 @@ struct Cli {
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     delay: u64,
+    /// Proxy mode: forward every request to this server (scheme://host:port), check the
+    /// request and the real response against the spec, return the response unchanged.
+    #[arg(long)]
+    proxy: Option<String>,
+    /// With --proxy: append one JSON line per exchange (operation, status, violations).
+    #[arg(long, requires = "proxy")]
+    report: Option<PathBuf>,
+    /// With --proxy: exit non-zero at shutdown when any exchange broke the spec.
+    #[arg(long, requires = "proxy")]
+    fail_on_violation: bool,
 }
 
 fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, specforge::LoadError> {
@@ -43,6 +53,61 @@ fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, spec
 
 fn mtime(path: &std::path::Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn run_proxy(
+    state: MockState,
+    listener: tokio::net::TcpListener,
+    upstream: &str,
+    report: Option<PathBuf>,
+    fail_on_violation: bool,
+) -> ExitCode {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let base = state.api.base_path.clone();
+    let (app, stats) = match specforge_mock::proxy::proxy_router(state, upstream, report) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot open the report: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("specforge-mock proxying http://{addr}{base} -> {upstream}{base}");
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("{}", stats.summary());
+    if fail_on_violation && stats.violating.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 #[tokio::main]
@@ -85,6 +150,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(upstream) = cli.proxy.clone() {
+        return run_proxy(
+            state,
+            listener,
+            &upstream,
+            cli.report.clone(),
+            cli.fail_on_violation,
+        )
+        .await;
+    }
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -143,11 +218,8 @@ async fn main() -> ExitCode {
         });
     }
     let app = specforge_mock::router_for(shared);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
     if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(shutdown_signal())
         .await
     {
         eprintln!("error: {e}");

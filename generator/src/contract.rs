@@ -1,0 +1,137 @@
+//! Judging a real exchange against the spec: is the status documented, the media
+//! type documented, every required documented header present and valid, and the
+//! body valid against its schema? Used by `specforge verify` and by the mock's
+//! proxy mode.
+
+use crate::check::{Checker, Direction, SchemaSet, Violation};
+use crate::emit::client::{body_kind, BodyKind};
+use crate::ir::{Api, Operation, StatusSpec};
+use serde_json::Value;
+
+/// Checks responses of one API (schemas compiled once, on first use).
+pub struct ResponseJudge {
+    set: SchemaSet,
+}
+
+impl ResponseJudge {
+    /// A judge for `api`.
+    pub fn new(api: &Api) -> Self {
+        Self {
+            set: SchemaSet::new(api, Direction::Response),
+        }
+    }
+
+    fn checker(&self, schema: &Value) -> Checker {
+        self.set.compile(schema).0
+    }
+
+    /// Violations of one response to `op`. `headers` are (lower-case name, value).
+    pub fn check(
+        &self,
+        op: &Operation,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let documented = op
+            .responses
+            .iter()
+            .filter(|r| r.status.matches(status))
+            .min_by_key(|r| match r.status {
+                StatusSpec::Code(_) => 0,
+                StatusSpec::Range(_) => 1,
+                StatusSpec::Default => 2,
+            });
+        let Some(response) = documented else {
+            let listed: Vec<String> = op.responses.iter().map(|r| r.status.label()).collect();
+            out.push(Violation {
+                location: "response.status".into(),
+                message: format!(
+                    "status {status} is not documented (documented: {})",
+                    listed.join(", ")
+                ),
+            });
+            return out;
+        };
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        for h in &response.headers {
+            match header(&h.name) {
+                None if h.required => out.push(Violation {
+                    location: format!("response.header.{}", h.name),
+                    message: "the required header is missing".into(),
+                }),
+                None => {}
+                Some(text) => {
+                    let value = match serde_json::from_str::<Value>(text) {
+                        Ok(v)
+                            if !v.is_string()
+                                && h.json_schema.get("type").and_then(Value::as_str)
+                                    != Some("string") =>
+                        {
+                            v
+                        }
+                        _ => Value::String(text.to_string()),
+                    };
+                    for v in self.checker(&h.json_schema).check(&value, "") {
+                        out.push(Violation {
+                            location: format!("response.header.{}{}", h.name, v.location),
+                            message: v.message,
+                        });
+                    }
+                }
+            }
+        }
+        if response.content.is_empty() {
+            return out;
+        }
+        if body.is_empty() && status == 204 {
+            return out;
+        }
+        let ct = header("content-type").unwrap_or("");
+        let mt = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let media = response.content.iter().find(|m| {
+            let d = m.media_type.to_ascii_lowercase();
+            d == mt || d == "*/*" || (d.ends_with("/*") && mt.starts_with(d.trim_end_matches('*')))
+        });
+        let Some(media) = media else {
+            let listed: Vec<&str> = response
+                .content
+                .iter()
+                .map(|m| m.media_type.as_str())
+                .collect();
+            out.push(Violation {
+                location: "response.header.content-type".into(),
+                message: format!(
+                    "media type {mt:?} is not documented for status {status} (documented: {})",
+                    listed.join(", ")
+                ),
+            });
+            return out;
+        };
+        if body_kind(&mt) == BodyKind::Json {
+            match serde_json::from_slice::<Value>(body) {
+                Err(e) => out.push(Violation {
+                    location: "response.body".into(),
+                    message: format!("the body is not valid JSON: {e}"),
+                }),
+                Ok(v) => {
+                    if let Some(schema) = &media.json_schema {
+                        out.extend(self.checker(schema).check(&v, "response.body"));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

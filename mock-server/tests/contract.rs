@@ -1,0 +1,280 @@
+//! Contract testing: the validating proxy and `specforge verify`.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::{json, Value};
+use specforge::verify::{verify, Outcome, VerifyOptions};
+use specforge_mock::{MockOptions, MockState};
+use std::path::Path;
+use std::time::Duration;
+
+fn strict_api() -> specforge::Api {
+    specforge::load_api(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures_strict.yaml"))
+        .unwrap()
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A server that breaks the strict spec in planted ways.
+fn broken_server() -> axum::Router {
+    axum::Router::new()
+        // the list's first item has a string id: response.body/0/id
+        .route(
+            "/v1/pets",
+            get(|| async { axum::Json(json!([{ "id": "one", "name": "Rex" }])) }).post(|| async {
+                // documented as JSON: a text body is an undocumented media type
+                (
+                    StatusCode::CREATED,
+                    [("content-type", "text/plain")],
+                    "created",
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/v1/pets/{id}",
+            get(
+                |axum::extract::Path(id): axum::extract::Path<u32>| async move {
+                    match id {
+                        // an undocumented status
+                        1 => (StatusCode::IM_A_TEAPOT, "teapot").into_response(),
+                        // a header out of its bounds
+                        _ => (
+                            StatusCode::OK,
+                            [("x-rate-limit", "500")],
+                            axum::Json(json!({ "id": id, "name": "Rex" })),
+                        )
+                            .into_response(),
+                    }
+                },
+            ),
+        )
+}
+
+async fn proxy_to(
+    upstream: &str,
+    report: &Path,
+) -> (String, std::sync::Arc<specforge_mock::proxy::ProxyStats>) {
+    let state = MockState::new(strict_api(), MockOptions::default());
+    let (app, stats) =
+        specforge_mock::proxy::proxy_router(state, upstream, Some(report.to_path_buf())).unwrap();
+    (format!("{}/v1", serve(app).await), stats)
+}
+
+fn report_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn locations(line: &Value) -> Vec<String> {
+    line["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["location"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn proxy_reports_nothing_for_a_conforming_server() {
+    let upstream = serve(specforge_mock::router(
+        &strict_api(),
+        MockOptions::default(),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let (proxy, stats) = proxy_to(&upstream, &report).await;
+    let http = reqwest::Client::new();
+    let list = http
+        .get(format!("{proxy}/pets?limit=3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    let pet = http
+        .get(format!("{proxy}/pets/7"))
+        .header("x-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pet.status(), 200);
+    let body: Value = pet.json().await.unwrap();
+    assert_eq!(
+        body["name"], "Rex",
+        "the upstream's response is passed through unchanged"
+    );
+    let created = http
+        .post(format!("{proxy}/pets"))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"Tom"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let lines = report_lines(&report);
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert!(locations(l).is_empty(), "{l}");
+    }
+    assert_eq!(lines[1]["operation"], "get_pet");
+    assert_eq!(
+        stats.violating.load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+}
+
+#[tokio::test]
+async fn proxy_names_each_planted_violation_and_nothing_else() {
+    let upstream = serve(broken_server()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let (proxy, stats) = proxy_to(&upstream, &report).await;
+    let http = reqwest::Client::new();
+    // the upstream's answers come back unchanged, whatever they are
+    let teapot = http
+        .get(format!("{proxy}/pets/1"))
+        .header("x-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(teapot.status(), 418);
+    assert_eq!(teapot.text().await.unwrap(), "teapot");
+    http.get(format!("{proxy}/pets/2"))
+        .header("x-key", "k")
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("{proxy}/pets?limit=3"))
+        .send()
+        .await
+        .unwrap();
+    // a request that breaks the spec is forwarded, and reported
+    http.get(format!("{proxy}/pets?limit=99"))
+        .send()
+        .await
+        .unwrap();
+    let created = http
+        .post(format!("{proxy}/pets"))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"Tom"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.headers()["content-type"], "text/plain");
+
+    let lines = report_lines(&report);
+    let got: Vec<(String, Vec<String>)> = lines
+        .iter()
+        .map(|l| (l["operation"].as_str().unwrap().to_string(), locations(l)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("get_pet".to_string(), vec!["response.status".to_string()]),
+            (
+                "get_pet".to_string(),
+                vec!["response.header.X-Rate-Limit".to_string()]
+            ),
+            (
+                "list_pets".to_string(),
+                vec!["response.body/0/id".to_string()]
+            ),
+            (
+                "list_pets".to_string(),
+                vec![
+                    "request.query.limit".to_string(),
+                    "response.body/0/id".to_string()
+                ]
+            ),
+            (
+                "create_pet".to_string(),
+                vec!["response.header.content-type".to_string()]
+            ),
+        ]
+    );
+    assert_eq!(lines[0]["status"], 418);
+    assert_eq!(
+        stats.violating.load(std::sync::atomic::Ordering::Relaxed),
+        5
+    );
+    assert_eq!(
+        stats.summary(),
+        "proxy: 5 exchanges, 5 broke the spec (6 violations)"
+    );
+}
+
+async fn run_verify(api: specforge::Api, url: String) -> Vec<specforge::verify::CaseResult> {
+    tokio::task::spawn_blocking(move || {
+        let options = VerifyOptions {
+            url,
+            operations: None,
+            seed: 3,
+            headers: vec![],
+            timeout: Duration::from_secs(10),
+        };
+        verify(&api, &options)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn verify_passes_every_operation_of_every_bundled_spec_against_the_mock() {
+    for spec in ["woodpecker", "circleci", "quay"] {
+        let api = specforge::load_api(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../specs/{spec}.json")),
+        )
+        .unwrap();
+        let url = serve(specforge_mock::router(&api, MockOptions::default())).await;
+        let results = run_verify(api.clone(), url).await;
+        assert_eq!(results.len(), api.operations.len());
+        let failed: Vec<String> = results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Passed)
+            .map(|r| format!("{}: {:?}", r.operation, r.outcome))
+            .collect();
+        println!(
+            "verify {spec}: {} operations, {} failed",
+            results.len(),
+            failed.len()
+        );
+        assert!(failed.is_empty(), "{spec}:\n{}", failed.join("\n"));
+    }
+}
+
+#[tokio::test]
+async fn verify_fails_naming_the_operation_on_a_broken_server() {
+    let url = serve(broken_server()).await;
+    let results = run_verify(strict_api(), url).await;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+        .map(|r| r.operation.as_str())
+        .collect();
+    // every operation fails: three planted violations, and no /forms route at all (404)
+    assert_eq!(failed.len(), 4, "{results:?}");
+    for op in ["list_pets", "create_pet", "get_pet", "post_form"] {
+        assert!(failed.contains(&op), "{op} in {failed:?}");
+    }
+    let table = specforge::verify::table(&results);
+    assert!(table.contains("response.body/0/id"), "{table}");
+    assert!(
+        table.trim_end().ends_with("0 passed, 4 failed, 0 skipped"),
+        "{table}"
+    );
+    let xml = specforge::verify::junit("strict", &results);
+    assert!(
+        xml.contains("<failure message=") && xml.contains("list_pets GET /v1/pets"),
+        "{xml}"
+    );
+}
