@@ -71,6 +71,65 @@ pub fn preferred(content: &[MediaType]) -> Option<&MediaType> {
     content.iter().min_by_key(|m| rank(m))
 }
 
+/// The `Client` setter for each API key scheme (`with_api_key_header`...), by scheme name.
+pub fn api_key_setters(api: &Api) -> indexmap::IndexMap<String, String> {
+    let mut namer = Namer::with_reserved(&["with_bearer_token", "with_basic_auth"]);
+    api.security_schemes
+        .iter()
+        .filter(|(_, s)| matches!(s, SecurityScheme::ApiKey { .. }))
+        .map(|(name, _)| {
+            let base = snake(name);
+            let setter = if base.contains("key") || base.contains("token") {
+                format!("with_{base}")
+            } else {
+                format!("with_{base}_key")
+            };
+            (name.clone(), namer.unique(&setter))
+        })
+        .collect()
+}
+
+/// The argument type of a required parameter of a client method (`&str`, `i64`, `&[T]`, `&T`).
+pub fn arg_type(types: &RustTypes<'_>, t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+    match types.resolve(t) {
+        TypeRef::Primitive {
+            primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
+        } => quote! { &str },
+        TypeRef::Primitive { .. } => types.rust(t, prefix),
+        TypeRef::Array { items, .. } => {
+            let i = types.rust(items, prefix);
+            quote! { &[#i] }
+        }
+        _ => {
+            let ty = types.rust(t, prefix);
+            quote! { &#ty }
+        }
+    }
+}
+
+/// Required parameters of a client method, in argument order: path parameters in
+/// template order, then required query, header and cookie parameters.
+pub fn required_params(op: &Operation) -> Vec<&Parameter> {
+    let mut out: Vec<&Parameter> = Vec::new();
+    for seg in &op.segments {
+        if let crate::ir::Segment::Param(n) = seg {
+            if let Some(p) = op
+                .parameters
+                .iter()
+                .find(|p| p.location == ParamLocation::Path && &p.name == n)
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.extend(
+        op.parameters
+            .iter()
+            .filter(|p| p.location != ParamLocation::Path && p.required),
+    );
+    out
+}
+
 /// Rust items of the client module, and what had to be approximated.
 pub struct ClientEmitter<'a> {
     types: &'a RustTypes<'a>,
@@ -304,7 +363,8 @@ impl<'a> ClientEmitter<'a> {
                 }
             });
         }
-        let mut key_namer = Namer::with_reserved(&["with_bearer_token", "with_basic_auth"]);
+        let key_setters = api_key_setters(self.api);
+        let mut key_namer = Namer::default();
         for (name, s) in schemes {
             match s {
                 SecurityScheme::Bearer { .. }
@@ -322,12 +382,7 @@ impl<'a> ClientEmitter<'a> {
                     location,
                 } => {
                     let base = snake(name);
-                    let setter_name = if base.contains("key") || base.contains("token") {
-                        format!("with_{base}")
-                    } else {
-                        format!("with_{base}_key")
-                    };
-                    let setter = ident(&key_namer.unique(&setter_name));
+                    let setter = ident(&key_setters[name]);
                     let field = format_ident!("api_key_{}", key_namer.unique(&base));
                     fields.extend(quote! { #field: Option<String>, });
                     let where_doc = format!(
@@ -382,20 +437,7 @@ impl<'a> ClientEmitter<'a> {
 
     /// The argument type of a required parameter.
     fn arg_type(&self, t: &TypeRef, prefix: &TokenStream) -> TokenStream {
-        match self.types.resolve(t) {
-            TypeRef::Primitive {
-                primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
-            } => quote! { &str },
-            TypeRef::Primitive { .. } => self.types.rust(t, prefix),
-            TypeRef::Array { items, .. } => {
-                let i = self.types.rust(items, prefix);
-                quote! { &[#i] }
-            }
-            _ => {
-                let ty = self.types.rust(t, prefix);
-                quote! { &#ty }
-            }
-        }
+        arg_type(self.types, t, prefix)
     }
 
     /// Statements adding one parameter held in `value` to `__req`/`__url`.

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod names;
 pub mod rust_types;
 pub mod server;
+pub mod smoke;
 
 use crate::diagnostics::{Diagnostic, LoadError};
 use crate::ir::{self, Api};
@@ -447,18 +448,14 @@ fn auth_docs(api: &Api) -> (Vec<String>, Vec<String>) {
     if api.security_schemes.values().any(|s| matches!(s, S::Basic)) {
         descriptions.push("`with_basic_auth` sends HTTP basic credentials".to_string());
     }
+    let key_setters = client::api_key_setters(api);
     for (name, s) in &api.security_schemes {
         if let S::ApiKey {
             name: key,
             location,
         } = s
         {
-            let base = names::snake(name);
-            let setter = if base.contains("key") || base.contains("token") {
-                format!("with_{base}")
-            } else {
-                format!("with_{base}_key")
-            };
+            let setter = &key_setters[name];
             descriptions.push(format!(
                 "`{setter}` sends the `{key}` {} (scheme `{name}`)",
                 location.as_str()

@@ -176,6 +176,25 @@ impl<'a> TypeLowerer<'a> {
         t
     }
 
+    /// Does `schema` (following refs and allOf) describe an object?
+    fn is_object_like(&self, schema: &Value, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            return resolve_pointer(self.doc, r).is_some_and(|t| self.is_object_like(t, depth + 1));
+        }
+        schema.get("type").and_then(Value::as_str) == Some("object")
+            || schema.get("properties").is_some()
+            || schema.get("additionalProperties").is_some()
+            || schema.get("oneOf").is_some()
+            || schema.get("anyOf").is_some()
+            || schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|p| self.is_object_like(p, depth + 1)))
+    }
+
     /// Which named kind an inline schema needs, if any.
     fn shape_kind(&self, obj: &Map<String, Value>) -> Option<&'static str> {
         if obj.contains_key("oneOf") || obj.contains_key("anyOf") {
@@ -187,6 +206,10 @@ impl<'a> TypeLowerer<'a> {
                 .and_then(Value::as_object)
                 .is_some_and(|p| !p.is_empty());
             if all.len() == 1 && !own_props {
+                return None;
+            }
+            // an intersection of primitives (`allOf: [{type: integer}, {minimum: 0}]`) is that primitive
+            if !own_props && !all.iter().any(|p| self.is_object_like(p, 0)) {
                 return None;
             }
             return Some("struct");
