@@ -64,7 +64,7 @@ fn target_dir() -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_generated_client_calls_every_operation_of_the_mock() {
+async fn the_generated_client_calls_every_operation_of_the_mock_through_the_validating_proxy() {
     let dir = root().join("target/client-roundtrip");
     build_workspace(&dir);
     let out = tokio::task::spawn_blocking({
@@ -85,14 +85,27 @@ async fn the_generated_client_calls_every_operation_of_the_mock() {
         "building the round-trip programs failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut report = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
     for spec in SPECS {
         let api = specforge::load_api(&root().join(format!("specs/{spec}.json"))).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = specforge_mock::router(&api, MockOptions::default());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let base = format!("http://{addr}{}", api.base_path);
+        // the client talks to the validating proxy, which forwards to the mock
+        let report = dir.join(format!("{spec}-exchanges.jsonl"));
+        let _ = std::fs::remove_file(&report);
+        let state = specforge_mock::MockState::new(api.clone(), MockOptions::default());
+        let (proxy, stats) = specforge_mock::proxy::proxy_router(
+            state,
+            &format!("http://{addr}"),
+            Some(report.clone()),
+        )
+        .unwrap();
+        let proxy_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_addr = proxy_listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(proxy_listener, proxy).await.unwrap() });
+        let base = format!("http://{proxy_addr}{}", api.base_path);
         let program = target_dir().join("debug").join(format!("{spec}-smoke"));
         let out =
             tokio::task::spawn_blocking(move || Command::new(program).arg(base).output().unwrap())
@@ -103,13 +116,39 @@ async fn the_generated_client_calls_every_operation_of_the_mock() {
             "round trip: {n} of {n} operations sent and decoded",
             n = api.operations.len()
         );
-        println!("{spec}: {}", stdout.lines().next().unwrap_or(""));
+        println!(
+            "{spec}: {} ({})",
+            stdout.lines().next().unwrap_or(""),
+            stats.summary()
+        );
         if !out.status.success() || !stdout.contains(&expected) {
-            report.push(format!(
+            failures.push(format!(
                 "{spec}:\n{stdout}{}",
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
+        // every exchange was reported, and none broke the spec on either side
+        let lines: Vec<serde_json::Value> = std::fs::read_to_string(&report)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines.len(),
+            api.operations.len(),
+            "{spec}: one report line per call"
+        );
+        let broken: Vec<String> = lines
+            .iter()
+            .filter(|l| !l["violations"].as_array().unwrap().is_empty())
+            .map(|l| l.to_string())
+            .collect();
+        if !broken.is_empty() {
+            failures.push(format!(
+                "{spec}: the proxy saw violations:\n{}",
+                broken.join("\n")
+            ));
+        }
     }
-    assert!(report.is_empty(), "{}", report.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
