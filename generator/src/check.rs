@@ -68,6 +68,8 @@ impl Checker {
 #[derive(Debug)]
 pub struct SchemaSet {
     defs: IndexMap<String, Value>,
+    /// The definitions each definition refers to directly.
+    refs: std::collections::HashMap<String, Vec<String>>,
     direction: Direction,
     cache: std::sync::Mutex<std::collections::HashMap<String, (Checker, Option<String>)>>,
 }
@@ -76,6 +78,7 @@ impl Clone for SchemaSet {
     fn clone(&self) -> Self {
         Self {
             defs: self.defs.clone(),
+            refs: self.refs.clone(),
             direction: self.direction,
             cache: Default::default(),
         }
@@ -85,13 +88,15 @@ impl Clone for SchemaSet {
 impl SchemaSet {
     /// The definitions of `api`, seen from `direction`.
     pub fn new(api: &Api, direction: Direction) -> Self {
-        let defs = api
+        let defs: IndexMap<String, Value> = api
             .schema_defs
             .iter()
             .map(|(k, v)| (k.clone(), view(v, direction)))
             .collect();
+        let refs = defs.iter().map(|(k, v)| (k.clone(), def_refs(v))).collect();
         Self {
             defs,
+            refs,
             direction,
             cache: Default::default(),
         }
@@ -153,6 +158,33 @@ impl SchemaSet {
         }
         compiled
     }
+}
+
+/// The `#/$defs/NAME` names a schema refers to directly.
+fn def_refs(schema: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    if k == "$ref" {
+                        if let Some(name) = c.as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+                            let name = crate::diagnostics::unescape_token(name);
+                            if !out.contains(&name) {
+                                out.push(name);
+                            }
+                        }
+                    } else {
+                        walk(c, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|c| walk(c, out)),
+            _ => {}
+        }
+    }
+    walk(schema, &mut out);
+    out
 }
 
 /// The schema with `required` lists relaxed for one direction.

@@ -86,6 +86,10 @@ pub enum Command {
         /// Remove prose (description, summary, termsOfService, externalDocs, contact).
         #[arg(long)]
         strip_docs: bool,
+        /// Write the OpenAPI 3.0 form specforge works from (Swagger 2.0 converted, schemas
+        /// normalized), with every missing operationId filled in from the operation names.
+        #[arg(long)]
+        openapi3: bool,
         /// Output file (YAML when it ends in .yaml/.yml, JSON otherwise); stdout when absent.
         #[arg(short, long)]
         out: Option<PathBuf>,
@@ -132,8 +136,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Normalize {
             spec,
             strip_docs,
+            openapi3,
             out: dest,
-        } => normalize(&spec, strip_docs, dest, out, err),
+        } => normalize(&spec, strip_docs, openapi3, dest, out, err),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -396,16 +401,23 @@ fn generate(
 fn normalize(
     spec: &std::path::Path,
     strip: bool,
+    openapi3: bool,
     dest: Option<PathBuf>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, LoadError> {
     let loaded = loader::load(spec)?;
     // Lowering checks the meaning; a document that cannot be lowered is not written.
-    ir::build(&loaded)?;
-    let mut doc = loaded.bundled.clone();
+    let api = ir::build(&loaded)?;
+    let (mut doc, version) = if openapi3 {
+        let mut doc = loaded.document.clone();
+        crate::normalize::fill_operation_ids(&mut doc, &api);
+        (doc, crate::loader::SpecVersion::OpenApi30)
+    } else {
+        (loaded.bundled.clone(), loaded.version)
+    };
     if strip {
-        crate::normalize::strip_docs(loaded.version, &mut doc);
+        crate::normalize::strip_docs(version, &mut doc);
     }
     let yaml = dest
         .as_ref()
@@ -421,7 +433,7 @@ fn normalize(
                     format!("cannot write: {e}"),
                 ))
             })?;
-            let _ = writeln!(err, "wrote {} ({})", path.display(), loaded.version.label());
+            let _ = writeln!(err, "wrote {} ({})", path.display(), version.label());
         }
         None => {
             let _ = out.write_all(text.as_bytes());

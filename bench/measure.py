@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+"""specforge vs OpenAPI Generator, progenitor and Prism: one run, one machine, ratios.
+
+Called by bench/run after it installed the tools. Prints a table per section and
+writes BENCHMARKS.md. Every failure of a rival tool is recorded, not fatal.
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.environ.get("BENCH_ROOT", os.getcwd())
+CACHE = os.environ.get("BENCH_CACHE", os.path.join(ROOT, "bench", ".cache"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+SPECFORGE = os.path.join(ROOT, "target", "release", "specforge")
+MOCK = os.path.join(ROOT, "target", "release", "specforge-mock")
+OAG = os.path.join(CACHE, "venv", "bin", "openapi-generator-cli")
+PRISM = os.path.join(CACHE, "node", "node_modules", ".bin", "prism")
+PROGENITOR = os.path.join(CACHE, "cargo", "bin", "cargo-progenitor")
+WRK = shutil.which("wrk")
+OHA = os.path.join(CACHE, "cargo", "bin", "oha")
+WORK = os.path.join(tempfile.gettempdir(), "specforge-bench")
+TARGET = os.path.join(WORK, "target")
+SPECS = ["woodpecker", "circleci", "quay"]
+# (path under the base path, headers) of one GET endpoint per spec, for the load test
+ENDPOINTS = {
+    "woodpecker": ("/version", {"Authorization": "Bearer bench"}),
+    "circleci": ("/me", {"Circle-Token": "bench"}),
+    "quay": ("/api/v1/discovery", {"Authorization": "Bearer bench"}),
+}
+BASE = {"woodpecker": "/api", "circleci": "/api/v2", "quay": ""}
+OUT = []  # lines of BENCHMARKS.md
+
+
+def say(line=""):
+    print(line, flush=True)
+    OUT.append(line)
+
+
+def run(cmd, cwd=None, env=None, timeout=3600):
+    start = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        return p.returncode == 0, time.perf_counter() - start, (p.stdout or "") + (p.stderr or "")
+    except subprocess.TimeoutExpired:
+        return False, time.perf_counter() - start, "timed out"
+    except FileNotFoundError as e:
+        return False, 0.0, str(e)
+
+
+def median_time(cmd_for, runs):
+    """Median wall time of `runs` runs; (None, message) on failure."""
+    times = []
+    for i in range(runs):
+        ok, t, out = run(cmd_for(i))
+        if not ok:
+            return None, first_error(out)
+        times.append(t)
+    return statistics.median(times), ""
+
+
+def first_error(out):
+    for line in out.splitlines():
+        l = line.strip()
+        if re.search(r"error|exception|panicked|failed|not supported|unsupported", l, re.I):
+            return l[:140]
+    return (out.strip().splitlines() or ["failed"])[-1][:140]
+
+
+def spec_path(name):
+    return os.path.join(ROOT, "specs", name + ".json")
+
+
+def fmt_s(t):
+    return "fails" if t is None else (f"{t*1000:.0f} ms" if t < 10 else f"{t:.1f} s")
+
+
+def ratio(other, ours):
+    if other is None or ours is None or ours == 0:
+        return "-"
+    return f"{other/ours:.1f}x"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid):
+    """RSS of a process and its descendants, in kB."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+        stack.extend(children.get(p, []))
+    return total
+
+
+def wait_http(url, headers, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            req = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(req, timeout=2) as r:
+                r.read()
+                return True
+        except Exception as e:  # noqa: BLE001 - any answer other than a connection error means it is up
+            if hasattr(e, "code"):
+                return True
+            time.sleep(0.1)
+    return False
+
+
+def versions():
+    v = {}
+    v["specforge"] = run([SPECFORGE, "--version"])[2].strip()
+    v["OpenAPI Generator"] = run([OAG, "version"])[2].strip().splitlines()[-1] if os.path.exists(OAG) else "not installed"
+    v["Prism"] = run([PRISM, "--version"])[2].strip() if os.path.exists(PRISM) else "not installed"
+    v["progenitor"] = run([PROGENITOR, "progenitor", "--version"])[2].strip() if os.path.exists(PROGENITOR) else "not installed"
+    v["load generator"] = (run([WRK, "-v"])[2].strip().splitlines() or ["wrk"])[0] if WRK else run([OHA, "--version"])[2].strip()
+    v["java"] = run(["java", "-version"])[2].strip().splitlines()[0] if shutil.which("java") else "none"
+    v["node"] = run(["node", "--version"])[2].strip()
+    return v
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f"{int(f.readline().split()[1]) // 1024 // 1024} GiB"
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({model}), {mem} RAM, {platform.system()} {platform.release()}"
+
+
+def table(header, rows):
+    say("| " + " | ".join(header) + " |")
+    say("|" + "|".join("---" for _ in header) + "|")
+    for r in rows:
+        say("| " + " | ".join(str(c) for c in r) + " |")
+    say()
+
+
+# ---------------------------------------------------------------- 1. generation
+def openapi3_input(name):
+    """progenitor needs OpenAPI 3.0 with operationIds: our own normalize provides them."""
+    out = os.path.join(WORK, "inputs", name + ".openapi3.json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    run([SPECFORGE, "normalize", "--openapi3", spec_path(name), "-o", out])
+    return out
+
+
+def generation():
+    say("## 1. Generation time (median wall time)")
+    say()
+    rows, results = [], {}
+    for name in SPECS:
+        spec = spec_path(name)
+        out = lambda tool, i: os.path.join(WORK, "gen", tool, name + str(i))  # noqa: E731
+        sf, sf_err = median_time(lambda i: [SPECFORGE, "generate", spec, "--out", out("sf", i), "--crate-name", f"sf-{name}"], 5)
+        sfs, _ = median_time(lambda i: [SPECFORGE, "generate", spec, "--server", "--out", out("sfs", i), "--crate-name", f"sfs-{name}"], 5)
+        oag_rust, oag_rust_err = median_time(lambda i: [OAG, "generate", "-g", "rust", "-i", spec, "-o", out("oag-rust", i), "--skip-validate-spec", "--package-name", f"oag_{name}"], 3)
+        oag_axum, oag_axum_err = median_time(lambda i: [OAG, "generate", "-g", "rust-axum", "-i", spec, "-o", out("oag-axum", i), "--skip-validate-spec", "--package-name", f"oag_axum_{name}"], 3)
+        p_in = spec if name == "circleci" else openapi3_input(name)
+        prog, prog_err = median_time(lambda i: [PROGENITOR, "progenitor", "-i", p_in, "-o", out("progenitor", i), "-n", f"prog-{name}", "-v", "0.1.0"], 3)
+        results[name] = dict(sf=sf, sfs=sfs, oag_rust=oag_rust, oag_axum=oag_axum, prog=prog, errors=dict(oag_rust=oag_rust_err, oag_axum=oag_axum_err, prog=prog_err, sf=sf_err))
+        rows.append([name, fmt_s(sf), fmt_s(sfs), f"{fmt_s(oag_rust)} ({ratio(oag_rust, sf)})", f"{fmt_s(oag_axum)} ({ratio(oag_axum, sfs)})", f"{fmt_s(prog)} ({ratio(prog, sf)})"])
+    table(["spec", "specforge client", "specforge client+server", "OpenAPI Generator rust (vs client)", "OpenAPI Generator rust-axum (vs client+server)", "progenitor (vs client)"], rows)
+    for name, r in results.items():
+        for tool, err in r["errors"].items():
+            if err:
+                say(f"- {name}, {tool}: {err}")
+    say("- progenitor reads OpenAPI 3.0 with operationIds only: the Swagger 2.0 specs were given to it as `specforge normalize --openapi3` output.")
+    say()
+    return results
+
+
+# ---------------------------------------------------------------- 2. compile cost
+def rust_lines(d):
+    n = 0
+    for dirpath, _, files in os.walk(d):
+        if "target" in dirpath:
+            continue
+        for f in files:
+            if f.endswith(".rs"):
+                with open(os.path.join(dirpath, f), errors="replace") as fh:
+                    n += sum(1 for _ in fh)
+    return n
+
+
+def ensure_workspace(d):
+    toml = os.path.join(d, "Cargo.toml")
+    if os.path.exists(toml):
+        with open(toml) as f:
+            text = f.read()
+        if "[workspace]" not in text:
+            with open(toml, "a") as f:
+                f.write("\n[workspace]\n")
+
+
+def check_crate(d):
+    """(compiles, seconds of a rebuild of the crate alone with deps warm, error)"""
+    if not os.path.exists(os.path.join(d, "Cargo.toml")):
+        return False, None, "no crate generated"
+    ensure_workspace(d)
+    env = dict(os.environ, CARGO_TARGET_DIR=TARGET)
+    ok, _, out = run(["cargo", "check", "--quiet"], cwd=d, env=env)
+    if not ok:
+        return False, None, first_error(out)
+    for dirpath, _, files in os.walk(os.path.join(d, "src")):
+        for f in files:
+            os.utime(os.path.join(dirpath, f))
+    ok, t, out = run(["cargo", "check", "--quiet"], cwd=d, env=env)
+    return ok, t, "" if ok else first_error(out)
+
+
+def compile_cost():
+    say(f"## 2. Compile cost of the generated client (`cargo check`, dependencies warmed first)")
+    say()
+    rows = []
+    for name in SPECS:
+        row = [name]
+        for tool in ["sf", "oag-rust", "progenitor"]:
+            d = os.path.join(WORK, "gen", tool, name + "0")
+            lines = rust_lines(d) if os.path.isdir(d) else 0
+            ok, t, err = check_crate(d)
+            row.append(f"{'compiles' if ok else 'does not compile'}, {fmt_s(t) if ok else err}, {lines} lines")
+        rows.append(row)
+    table(["spec", "specforge", "OpenAPI Generator rust", "progenitor"], rows)
+
+
+# ---------------------------------------------------------------- 3. mock throughput
+def load(url, headers):
+    if WRK:
+        cmd = [WRK, "-t2", "-c32", f"-d{SECONDS}s", "--latency"]
+        for k, v in headers.items():
+            cmd += ["-H", f"{k}: {v}"]
+        ok, _, out = run(cmd + [url], timeout=SECONDS + 60)
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        p50 = re.search(r"50%\s+([\d.]+)(\w+)", out)
+        p99 = re.search(r"99%\s+([\d.]+)(\w+)", out)
+        non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        total = re.search(r"(\d+) requests in", out)
+
+        def ms(m):
+            if not m:
+                return None
+            v, unit = float(m.group(1)), m.group(2)
+            return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+        errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+        return dict(rps=float(rps.group(1)) if rps else 0.0, p50=ms(p50), p99=ms(p99), errors=errors, total=int(total.group(1)) if total else 0)
+    cmd = [OHA, "-z", f"{SECONDS}s", "-c", "32", "--no-tui", "-j"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    ok, _, out = run(cmd + [url], timeout=SECONDS + 60)
+    try:
+        j = json.loads(out[out.index("{"):])
+        s = j["summary"]
+        lat = j.get("latencyPercentiles", {})
+        errors = sum(v for k, v in j.get("statusCodeDistribution", {}).items() if not k.startswith("2")) + sum(j.get("errorDistribution", {}).values())
+        return dict(rps=s["requestsPerSec"], p50=lat.get("p50", 0) * 1000, p99=lat.get("p99", 0) * 1000, errors=errors, total=0)
+    except (ValueError, KeyError):
+        return dict(rps=0.0, p50=None, p99=None, errors=-1, total=0)
+
+
+def serve_and_load(cmd, url, headers):
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not wait_http(url, headers):
+            return None
+        result = load(url, headers)
+        result["rss_mb"] = rss_kb(proc.pid) / 1024
+        return result
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def throughput():
+    say(f"## 3. Mock throughput and latency ({SECONDS} s per case, 32 connections, 2 load threads, same GET endpoint)")
+    say()
+    rows, results = [], {}
+    for name in SPECS:
+        path, headers = ENDPOINTS[name]
+        for mode in ["static", "dynamic"]:
+            port = free_port()
+            sf = serve_and_load([MOCK, spec_path(name), "--port", str(port)] + (["--dynamic"] if mode == "dynamic" else []), f"http://127.0.0.1:{port}{BASE[name]}{path}", headers)
+            port = free_port()
+            # Prism ignores the base path (servers / basePath): it serves the spec's paths at the root
+            pr = serve_and_load([PRISM, "mock", "-p", str(port), "-h", "127.0.0.1"] + (["-d"] if mode == "dynamic" else []) + [spec_path(name)], f"http://127.0.0.1:{port}{path}", headers)
+            results[(name, mode)] = (sf, pr)
+
+            def cell(r):
+                if r is None:
+                    return "did not start"
+                return f"{r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, {r['errors']} errors, {r['rss_mb']:.0f} MB"
+
+            rows.append([name, mode, BASE[name] + path, cell(sf), cell(pr), ratio(sf["rps"] if sf else None, pr["rps"] if pr else None)])
+    table(["spec", "mode", "endpoint", "specforge-mock", "Prism", "throughput ratio"], rows)
+    say("Errors are non-2xx answers plus socket errors. RSS is measured after the run.")
+    say()
+    return results
+
+
+# ---------------------------------------------------------------- 4. scaling
+def synthetic(copies):
+    with open(spec_path("quay")) as f:
+        quay = json.load(f)
+    out = dict(quay)
+    out["paths"], out["definitions"] = {}, {}
+    for i in range(copies):
+        suffix = "" if i == 0 else f"_c{i}"
+        prefix = "" if i == 0 else f"/copy{i}"
+        text = json.dumps(quay["paths"])
+        defs = json.dumps(quay.get("definitions", {}))
+        if i:
+            text = re.sub(r'"#/definitions/([^"]+)"', lambda m: f'"#/definitions/{m.group(1)}{suffix}"', text)
+            defs = re.sub(r'"#/definitions/([^"]+)"', lambda m: f'"#/definitions/{m.group(1)}{suffix}"', defs)
+            text = re.sub(r'"operationId": "([^"]+)"', lambda m: f'"operationId": "{m.group(1)}{suffix}"', text)
+        for p, item in json.loads(text).items():
+            out["paths"][prefix + p] = item
+        for k, v in json.loads(defs).items():
+            out["definitions"][k + suffix] = v
+    path = os.path.join(WORK, "inputs", f"quay_x{copies}.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(out, f)
+    return path
+
+
+def startup(spec):
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=1800)
+        t = time.perf_counter() - start
+        return (t if up else None), rss_kb(proc.pid) / 1024
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def scaling():
+    say("## 4. Scaling: Quay replicated 10x and 100x (paths and schemas copied under new names)")
+    say()
+    rows = []
+    for copies in [1, 10, 100]:
+        spec = spec_path("quay") if copies == 1 else synthetic(copies)
+        ok, _, out = run([SPECFORGE, "inspect", spec])
+        ops = re.search(r"operations: (\d+)", out)
+        ok, gen_t, gen_out = run([SPECFORGE, "generate", spec, "--server", "--out", os.path.join(WORK, "gen", "scale", str(copies))])
+        lines = rust_lines(os.path.join(WORK, "gen", "scale", str(copies))) if ok else 0
+        st, rss = startup(spec)
+        rows.append([f"{copies}x", ops.group(1) if ops else "?", fmt_s(gen_t) if ok else "fails: " + first_error(gen_out), lines, fmt_s(st), f"{rss:.0f} MB"])
+    table(["size", "operations", "specforge generate --server", "generated lines", "mock start-up", "mock RSS after start-up"], rows)
+
+
+def reading(gen, thr):
+    say("## Reading")
+    say()
+    lead, trail = [], []
+    for name, r in gen.items():
+        for key, label, ours in [("oag_rust", "OpenAPI Generator `rust`", r["sf"]), ("oag_axum", "OpenAPI Generator `rust-axum`", r["sfs"]), ("prog", "progenitor", r["sf"])]:
+            other = r[key]
+            if other is None:
+                lead.append(f"{name}: {label} fails where specforge generates ({r['errors'][key] or 'error'})")
+            elif ours is not None and other > ours:
+                lead.append(f"{name}: generation {other/ours:.1f}x faster than {label}")
+            elif ours is not None:
+                trail.append(f"{name}: generation {ours/other:.1f}x slower than {label}")
+    for (name, mode), (sf, pr) in thr.items():
+        if sf and pr and pr["rps"] > 0:
+            (lead if sf["rps"] >= pr["rps"] else trail).append(f"{name} {mode} mock: {sf['rps']/pr['rps']:.1f}x Prism's throughput, p99 {sf['p99']:.2f} ms vs {pr['p99']:.2f} ms, {sf['rss_mb']:.0f} MB vs {pr['rss_mb']:.0f} MB")
+        elif sf and not pr:
+            lead.append(f"{name} {mode}: Prism did not serve this spec")
+    say("Where specforge leads:")
+    for l in lead:
+        say(f"- {l}")
+    say()
+    say("Where it trails:")
+    for t in trail or ["nothing measured here"]:
+        say(f"- {t}")
+    say()
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK, exist_ok=True)
+    say("# Benchmarks")
+    say()
+    say(f"Written by `bench/run` on {datetime.date.today().isoformat()}, on {machine()}.")
+    say("Every number in this file comes from that one run on that one machine.")
+    say()
+    for k, v in versions().items():
+        say(f"- {k}: {v}")
+    say()
+    gen = generation()
+    compile_cost()
+    thr = throughput()
+    scaling()
+    reading(gen, thr)
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(OUT) + "\n")
+    print("wrote BENCHMARKS.md", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
