@@ -372,7 +372,7 @@ def startup(spec):
     start = time.perf_counter()
     proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=1800)
+        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=900)
         t = time.perf_counter() - start
         return (t if up else None), rss_kb(proc.pid) / 1024
     finally:

@@ -90,9 +90,18 @@ pub fn render(doc: &Value, yaml: bool) -> Result<String, String> {
 /// Set `operationId` to the IR's operation name wherever the document has none.
 pub fn fill_operation_ids(doc: &mut Value, api: &crate::ir::Api) {
     for op in &api.operations {
-        let key = crate::ir::Method::ALL.iter().find(|(m, _)| *m == op.method).map(|(_, k)| *k).unwrap_or("get");
-        if let Some(Value::Object(o)) = doc.get_mut("paths").and_then(|p| p.get_mut(&op.path)).and_then(|i| i.get_mut(key)) {
-            o.entry("operationId").or_insert_with(|| Value::String(op.name.clone()));
+        let key = crate::ir::Method::ALL
+            .iter()
+            .find(|(m, _)| *m == op.method)
+            .map(|(_, k)| *k)
+            .unwrap_or("get");
+        if let Some(Value::Object(o)) = doc
+            .get_mut("paths")
+            .and_then(|p| p.get_mut(&op.path))
+            .and_then(|i| i.get_mut(key))
+        {
+            o.entry("operationId")
+                .or_insert_with(|| Value::String(op.name.clone()));
         }
     }
 }

@@ -226,22 +226,7 @@ async fn serve(state: &MockState, request: Request) -> Response {
         return r;
     };
     let op = &state.api.operations[op_index];
-    let mut path_values = Vec::new();
-    let names: Vec<&str> = op
-        .segments
-        .iter()
-        .filter_map(|s| match s {
-            specforge::ir::Segment::Param(n) => Some(n.as_str()),
-            specforge::ir::Segment::Literal(_) => None,
-        })
-        .collect();
-    for (k, v) in matched.params.iter() {
-        if let Some(i) = k.strip_prefix('p').and_then(|i| i.parse::<usize>().ok()) {
-            if let Some(name) = names.get(i) {
-                path_values.push((name.to_string(), validate::decode(v)));
-            }
-        }
-    }
+    let path_values = state::path_values(op, &matched.params);
     let query = validate::query_pairs(parts.uri.query());
     let cookies = validate::cookies(&parts.headers);
     let body = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {

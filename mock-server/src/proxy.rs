@@ -137,24 +137,7 @@ async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
                 Some(i) => {
                     op_index = Some(*i);
                     let op = &state.api.operations[*i];
-                    let names: Vec<&str> = op
-                        .segments
-                        .iter()
-                        .filter_map(|s| match s {
-                            specforge::ir::Segment::Param(n) => Some(n.as_str()),
-                            specforge::ir::Segment::Literal(_) => None,
-                        })
-                        .collect();
-                    let path_values: Vec<(String, String)> = m
-                        .params
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            k.strip_prefix('p')
-                                .and_then(|i| i.parse::<usize>().ok())
-                                .and_then(|i| names.get(i))
-                                .map(|n| (n.to_string(), validate::decode(v)))
-                        })
-                        .collect();
+                    let path_values = crate::state::path_values(op, &m.params);
                     let query = validate::query_pairs(parts.uri.query());
                     let cookies = validate::cookies(&parts.headers);
                     if let Err(validate::Refusal::Unauthorized(_)) =

@@ -6,7 +6,7 @@ use crate::options::MockOptions;
 use indexmap::IndexMap;
 use serde_json::Value;
 use specforge::check::{Checker, Direction, SchemaSet};
-use specforge::ir::{Api, Method, Operation, Segment, StatusSpec};
+use specforge::ir::{Api, Method, Operation, StatusSpec};
 
 /// A documented response body of one media type.
 pub struct CompiledMedia {
@@ -64,24 +64,18 @@ pub struct MockState {
     pub warnings: Vec<String>,
 }
 
-/// The positional route of an operation (`/api/repos/{p0}`), as the router matches it.
-pub fn route_of(base_path: &str, op: &Operation) -> String {
-    let mut out = base_path.to_string();
-    let mut i = 0;
-    for seg in &op.segments {
-        out.push('/');
-        match seg {
-            Segment::Literal(l) => out.push_str(&l.replace('{', "{{").replace('}', "}}")),
-            Segment::Param(_) => {
-                out.push_str(&format!("{{p{i}}}"));
-                i += 1;
-            }
-        }
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
+/// The decoded path parameters of a matched request, by name.
+pub fn path_values(op: &Operation, params: &matchit::Params<'_, '_>) -> Vec<(String, String)> {
+    let names = op.path_param_names();
+    params
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix('p')
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| names.get(i))
+                .map(|n| (n.to_string(), crate::validate::decode(v)))
+        })
+        .collect()
 }
 
 impl MockState {
@@ -194,7 +188,7 @@ impl MockState {
         let mut route_templates = Vec::new();
         let mut by_template: IndexMap<String, usize> = IndexMap::new();
         for (i, op) in api.operations.iter().enumerate() {
-            let template = route_of(&api.base_path, op);
+            let template = op.positional_route(&api.base_path);
             let slot = match by_template.get(&template) {
                 Some(s) => *s,
                 None => {

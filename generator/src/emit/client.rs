@@ -784,7 +784,30 @@ impl<'a> ClientEmitter<'a> {
                 StatusSpec::Default => quote! { _ },
             }
         };
-        // success type
+        // one enum of documented statuses (`…Success` or `…Error`)
+        let mut status_enum = |suffix: &str, kind: &str, rows: &[&R]| -> Ident {
+            let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}{suffix}")));
+            let vs = rows.iter().map(|r| {
+                let v = variant_of(r.status);
+                let ty = &r.ty;
+                let doc = format!(" Status {}.", r.status.label());
+                if r.unit {
+                    quote! { #[doc = #doc] #v, }
+                } else {
+                    quote! { #[doc = #doc] #v(#ty), }
+                }
+            });
+            let doc = format!(
+                " The documented {kind} responses of [`Client::{}`].",
+                snake(&op.name)
+            );
+            extra.extend(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone)]
+                pub enum #name { #(#vs)* }
+            });
+            name
+        };
         let same = successes
             .windows(2)
             .all(|w| w[0].ty.to_string() == w[1].ty.to_string());
@@ -793,51 +816,13 @@ impl<'a> ClientEmitter<'a> {
         } else if same {
             (successes[0].ty.clone(), None)
         } else {
-            let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}Success")));
-            let vs = successes.iter().map(|r| {
-                let v = variant_of(r.status);
-                let ty = &r.ty;
-                let doc = format!(" Status {}.", r.status.label());
-                if r.unit {
-                    quote! { #[doc = #doc] #v, }
-                } else {
-                    quote! { #[doc = #doc] #v(#ty), }
-                }
-            });
-            let doc = format!(
-                " The documented success responses of [`Client::{}`].",
-                snake(&op.name)
-            );
-            extra.extend(quote! {
-                #[doc = #doc]
-                #[derive(Debug, Clone)]
-                pub enum #name { #(#vs)* }
-            });
+            let name = status_enum("Success", "success", &successes);
             (quote! { #name }, Some(name))
         };
         let (error_ty, error_enum) = if errors.is_empty() {
             (quote! { ::std::convert::Infallible }, None)
         } else {
-            let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}Error")));
-            let vs = errors.iter().map(|r| {
-                let v = variant_of(r.status);
-                let ty = &r.ty;
-                let doc = format!(" Status {}.", r.status.label());
-                if r.unit {
-                    quote! { #[doc = #doc] #v, }
-                } else {
-                    quote! { #[doc = #doc] #v(#ty), }
-                }
-            });
-            let doc = format!(
-                " The documented error responses of [`Client::{}`].",
-                snake(&op.name)
-            );
-            extra.extend(quote! {
-                #[doc = #doc]
-                #[derive(Debug, Clone)]
-                pub enum #name { #(#vs)* }
-            });
+            let name = status_enum("Error", "error", &errors);
             (quote! { #name }, Some(name))
         };
         // arms: exact codes, then ranges, then default

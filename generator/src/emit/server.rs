@@ -59,7 +59,7 @@ impl<'a> ServerEmitter<'a> {
             items.extend(item);
             methods.push(method);
             handlers.extend(handler);
-            let template = route_template(&self.api.base_path, op);
+            let template = op.positional_route(&self.api.base_path);
             let verb = format_ident!("{}", op.method.as_str().to_lowercase());
             let entry = routes.entry(template.clone()).or_default();
             if entry.iter().any(|(v, _, _)| *v == verb) {
@@ -865,24 +865,4 @@ impl<'a> ServerEmitter<'a> {
         };
         Some((ty, media, kind))
     }
-}
-
-/// The axum route of an operation: base path + template with positional captures.
-pub fn route_template(base_path: &str, op: &Operation) -> String {
-    let mut out = base_path.to_string();
-    let mut i = 0;
-    for seg in &op.segments {
-        out.push('/');
-        match seg {
-            Segment::Literal(l) => out.push_str(l),
-            Segment::Param(_) => {
-                out.push_str(&format!("{{p{i}}}"));
-                i += 1;
-            }
-        }
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
 }

@@ -129,6 +129,39 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The route with positional captures under `base_path` (`/api/repos/{p0}/pipelines`),
+    /// in the syntax of `matchit` and axum (literal braces doubled). Templates that differ
+    /// only in parameter names share a route; capture `pN` is the N-th path parameter.
+    pub fn positional_route(&self, base_path: &str) -> String {
+        let mut out = base_path.to_string();
+        let mut i = 0;
+        for seg in &self.segments {
+            out.push('/');
+            match seg {
+                Segment::Literal(l) => out.push_str(&l.replace('{', "{{").replace('}', "}}")),
+                Segment::Param(_) => {
+                    out.push_str(&format!("{{p{i}}}"));
+                    i += 1;
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push('/');
+        }
+        out
+    }
+
+    /// The names of the path parameters, in template order (capture `pN` is the N-th).
+    pub fn path_param_names(&self) -> Vec<&str> {
+        self.segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Param(n) => Some(n.as_str()),
+                Segment::Literal(_) => None,
+            })
+            .collect()
+    }
+
     /// Parameters at one location.
     pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &Parameter> {
         self.parameters

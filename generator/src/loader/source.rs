@@ -26,6 +26,10 @@ pub struct SourceDoc {
     pub format: Format,
     /// The parsed tree.
     pub value: Value,
+    /// Offsets of the children of every JSON container scanned so far, keyed by
+    /// (container offset, key or index): each container is scanned once, however
+    /// many pointers are located in it.
+    json_index: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(usize, String), usize>>>,
 }
 
 impl SourceDoc {
@@ -83,6 +87,7 @@ impl SourceDoc {
             text,
             format,
             value,
+            json_index: Default::default(),
         })
     }
 
@@ -95,7 +100,10 @@ impl SourceDoc {
             .map(unescape_token)
             .collect();
         let offset = match self.format {
-            Format::Json => locate_json(&self.text, &tokens),
+            Format::Json => match self.json_index.lock() {
+                Ok(mut index) => locate_json(&self.text, &tokens, &mut index),
+                Err(_) => locate_json(&self.text, &tokens, &mut Default::default()),
+            },
             Format::Yaml => locate_yaml(&self.text, &tokens),
         }?;
         Some(line_col(&self.text, offset))
@@ -175,26 +183,35 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// A minimal JSON scanner that finds the byte offset of the value at a pointer.
-fn locate_json(text: &str, tokens: &[String]) -> Option<usize> {
+/// Containers are scanned whole once; `index` remembers where each child starts.
+fn locate_json(
+    text: &str,
+    tokens: &[String],
+    index: &mut std::collections::HashMap<(usize, String), usize>,
+) -> Option<usize> {
     let b = text.as_bytes();
     let mut pos = skip_ws(b, 0);
     for token in tokens {
+        let container = pos;
+        if let Some(p) = index.get(&(container, token.clone())) {
+            pos = *p;
+            continue;
+        }
+        if index.contains_key(&(container, String::new())) {
+            return None; // scanned before: no such child
+        }
+        index.insert((container, String::new()), usize::MAX);
         match b.get(pos)? {
             b'{' => {
                 pos = skip_ws(b, pos + 1);
-                loop {
-                    if b.get(pos)? == &b'}' {
-                        return None;
-                    }
+                while b.get(pos)? != &b'}' {
                     let (key, after) = read_string(text, pos)?;
                     pos = skip_ws(b, after);
                     if b.get(pos)? != &b':' {
                         return None;
                     }
                     pos = skip_ws(b, pos + 1);
-                    if &key == token {
-                        break;
-                    }
+                    index.entry((container, key)).or_insert(pos);
                     pos = skip_ws(b, skip_value(b, pos)?);
                     if b.get(pos)? == &b',' {
                         pos = skip_ws(b, pos + 1);
@@ -202,18 +219,20 @@ fn locate_json(text: &str, tokens: &[String]) -> Option<usize> {
                 }
             }
             b'[' => {
-                let idx: usize = token.parse().ok()?;
                 pos = skip_ws(b, pos + 1);
-                for _ in 0..idx {
+                let mut i = 0usize;
+                while b.get(pos)? != &b']' {
+                    index.insert((container, i.to_string()), pos);
                     pos = skip_ws(b, skip_value(b, pos)?);
-                    if b.get(pos)? != &b',' {
-                        return None;
+                    if b.get(pos)? == &b',' {
+                        pos = skip_ws(b, pos + 1);
                     }
-                    pos = skip_ws(b, pos + 1);
+                    i += 1;
                 }
             }
             _ => return None,
         }
+        pos = *index.get(&(container, token.clone()))?;
     }
     Some(pos)
 }
