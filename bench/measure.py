@@ -21,6 +21,8 @@ import urllib.request
 ROOT = os.environ.get("BENCH_ROOT", os.getcwd())
 CACHE = os.environ.get("BENCH_CACHE", os.path.join(ROOT, "bench", ".cache"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+# longest a scaling case may take before it is reported as stopped
+CAP = int(os.environ.get("BENCH_CAP_SECONDS", "300"))
 SPECFORGE = os.path.join(ROOT, "target", "release", "specforge")
 MOCK = os.path.join(ROOT, "target", "release", "specforge-mock")
 OAG = os.path.join(CACHE, "venv", "bin", "openapi-generator-cli")
@@ -69,8 +71,11 @@ def median_time(cmd_for, runs):
 
 
 def first_error(out):
-    for line in out.splitlines():
+    lines = out.splitlines()
+    for i, line in enumerate(lines):
         l = line.strip()
+        if "panicked at" in l and i + 1 < len(lines):
+            return ("panicked: " + lines[i + 1].strip())[:160]
         if re.search(r"error|exception|panicked|failed|not supported|unsupported", l, re.I):
             return l[:140]
     return (out.strip().splitlines() or ["failed"])[-1][:140]
@@ -251,16 +256,18 @@ def check_crate(d):
 def compile_cost():
     say(f"## 2. Compile cost of the generated client (`cargo check`, dependencies warmed first)")
     say()
-    rows = []
+    rows, results = [], {}
     for name in SPECS:
         row = [name]
         for tool in ["sf", "oag-rust", "progenitor"]:
             d = os.path.join(WORK, "gen", tool, name + "0")
             lines = rust_lines(d) if os.path.isdir(d) else 0
             ok, t, err = check_crate(d)
+            results[(name, tool)] = t if ok else None
             row.append(f"{'compiles' if ok else 'does not compile'}, {fmt_s(t) if ok else err}, {lines} lines")
         rows.append(row)
     table(["spec", "specforge", "OpenAPI Generator rust", "progenitor"], rows)
+    return results
 
 
 # ---------------------------------------------------------------- 3. mock throughput
@@ -372,7 +379,7 @@ def startup(spec):
     start = time.perf_counter()
     proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=900)
+        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=CAP)
         t = time.perf_counter() - start
         return (t if up else None), rss_kb(proc.pid) / 1024
     finally:
@@ -388,14 +395,17 @@ def scaling():
         spec = spec_path("quay") if copies == 1 else synthetic(copies)
         ok, _, out = run([SPECFORGE, "inspect", spec])
         ops = re.search(r"operations: (\d+)", out)
-        ok, gen_t, gen_out = run([SPECFORGE, "generate", spec, "--server", "--out", os.path.join(WORK, "gen", "scale", str(copies))])
+        ok, gen_t, gen_out = run([SPECFORGE, "generate", spec, "--server", "--out", os.path.join(WORK, "gen", "scale", str(copies))], timeout=CAP)
         lines = rust_lines(os.path.join(WORK, "gen", "scale", str(copies))) if ok else 0
         st, rss = startup(spec)
-        rows.append([f"{copies}x", ops.group(1) if ops else "?", fmt_s(gen_t) if ok else "fails: " + first_error(gen_out), lines, fmt_s(st), f"{rss:.0f} MB"])
+        gen_cell = fmt_s(gen_t) if ok else (f"> {CAP} s (stopped)" if gen_out == "timed out" else "fails: " + first_error(gen_out))
+        st_cell = fmt_s(st) if st is not None else f"> {CAP} s (stopped)"
+        rows.append([f"{copies}x", ops.group(1) if ops else "?", gen_cell, lines, st_cell, f"{rss:.0f} MB"])
     table(["size", "operations", "specforge generate --server", "generated lines", "mock start-up", "mock RSS after start-up"], rows)
+    return rows
 
 
-def reading(gen, thr):
+def reading(gen, thr, comp=None, scale=None):
     say("## Reading")
     say()
     lead, trail = [], []
@@ -413,6 +423,16 @@ def reading(gen, thr):
             (lead if sf["rps"] >= pr["rps"] else trail).append(f"{name} {mode} mock: {sf['rps']/pr['rps']:.1f}x Prism's throughput, p99 {sf['p99']:.2f} ms vs {pr['p99']:.2f} ms, {sf['rss_mb']:.0f} MB vs {pr['rss_mb']:.0f} MB")
         elif sf and not pr:
             lead.append(f"{name} {mode}: Prism did not serve this spec")
+    for name in SPECS:
+        ours = (comp or {}).get((name, "sf"))
+        for tool, label in [("oag-rust", "OpenAPI Generator `rust`"), ("progenitor", "progenitor")]:
+            other = (comp or {}).get((name, tool))
+            if ours is not None and other is None:
+                lead.append(f"{name}: the generated client compiles; {label}'s does not")
+            elif ours is not None and other is not None and other < ours:
+                trail.append(f"{name}: `cargo check` of the generated client takes {ours/other:.1f}x {label}'s")
+    if scale and len(scale) >= 2:
+        trail.append("scaling: generation and mock start-up grow faster than the spec (" + "; ".join(f"{r[0]}: generate {r[2]}, start-up {r[4]}" for r in scale) + ")")
     say("Where specforge leads:")
     for l in lead:
         say(f"- {l}")
@@ -435,10 +455,10 @@ def main():
         say(f"- {k}: {v}")
     say()
     gen = generation()
-    compile_cost()
+    comp = compile_cost()
     thr = throughput()
-    scaling()
-    reading(gen, thr)
+    scale = scaling()
+    reading(gen, thr, comp, scale)
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(OUT) + "\n")
     print("wrote BENCHMARKS.md", file=sys.stderr)

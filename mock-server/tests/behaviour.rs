@@ -425,3 +425,44 @@ async fn request_validation_can_be_turned_off() {
         200
     );
 }
+
+#[tokio::test]
+async fn non_json_media_get_bodies_of_their_kind() {
+    let base = start(MockOptions::default()).await;
+    let events = http().get(format!("{base}/events")).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let text = events.text().await.unwrap();
+    let data: Vec<Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    assert_eq!(data.len(), 3, "{text}");
+    assert!(
+        data.iter().all(|d| d["n"].as_i64().is_some_and(|n| n >= 1)),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("\n\n") && text.contains("event: message"),
+        "{text}"
+    );
+    let get = |accept: &'static str| {
+        http()
+            .get(format!("{base}/report"))
+            .header("accept", accept)
+            .send()
+    };
+    let html = get("text/html").await.unwrap().text().await.unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>"),
+        "{html}"
+    );
+    let xml = get("application/xml").await.unwrap().text().await.unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\"") && xml.ends_with("</response>"),
+        "{xml}"
+    );
+    let bytes = get("application/octet-stream").await.unwrap();
+    assert_eq!(bytes.headers()["content-type"], "application/octet-stream");
+    assert_eq!(bytes.bytes().await.unwrap().len(), 64);
+}
