@@ -488,33 +488,16 @@ impl<'a> ClientEmitter<'a> {
         let mut stmts = Vec::new();
         let mut path_values: std::collections::HashMap<String, TokenStream> =
             std::collections::HashMap::new();
-        let mut optional: Vec<&Parameter> = Vec::new();
         let has_cookies = op
             .parameters
             .iter()
             .any(|p| p.location == ParamLocation::Cookie);
-        // required parameters, path first (in template order), then the rest
-        let mut required: Vec<&Parameter> = Vec::new();
-        for seg in &op.segments {
-            if let crate::ir::Segment::Param(n) = seg {
-                if let Some(p) = op
-                    .parameters
-                    .iter()
-                    .find(|p| p.location == ParamLocation::Path && &p.name == n)
-                {
-                    required.push(p);
-                }
-            }
-        }
-        for p in &op.parameters {
-            if p.location != ParamLocation::Path {
-                if p.required {
-                    required.push(p);
-                } else {
-                    optional.push(p);
-                }
-            }
-        }
+        let required = required_params(op);
+        let optional: Vec<&Parameter> = op
+            .parameters
+            .iter()
+            .filter(|p| p.location != ParamLocation::Path && !p.required)
+            .collect();
         for p in &required {
             let a = ident(&args.snake(&p.name));
             let ty = self.arg_type(&p.schema, prefix);
