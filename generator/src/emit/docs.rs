@@ -61,29 +61,25 @@ pub fn doc_attrs(text: Option<&str>) -> TokenStream {
     quote! { #( #[doc = #lines] )* }
 }
 
-/// Doc attributes from several paragraphs, skipping empty ones.
-pub fn doc_paragraphs(parts: &[Option<&str>]) -> TokenStream {
+/// Sanitized paragraphs joined by blank lines, empty ones skipped.
+fn paragraphs(parts: &[Option<&str>]) -> String {
     let joined: Vec<String> = parts
         .iter()
         .flatten()
         .map(|p| sanitize(p))
         .filter(|p| !p.is_empty())
         .collect();
-    if joined.is_empty() {
-        return TokenStream::new();
-    }
-    doc_attrs(Some(&joined.join("\n\n")))
+    joined.join("\n\n")
+}
+
+/// Doc attributes from several paragraphs, skipping empty ones.
+pub fn doc_paragraphs(parts: &[Option<&str>]) -> TokenStream {
+    doc_attrs(Some(&paragraphs(parts)))
 }
 
 /// Inner `#![doc = "..."]` attributes (module or crate docs) from several paragraphs.
 pub fn inner_doc_attrs(parts: &[Option<&str>]) -> TokenStream {
-    let joined: Vec<String> = parts
-        .iter()
-        .flatten()
-        .map(|p| sanitize(p))
-        .filter(|p| !p.is_empty())
-        .collect();
-    let text = joined.join("\n\n");
+    let text = paragraphs(parts);
     let lines = text.lines().map(|l| {
         if l.is_empty() {
             String::new()
