@@ -5,17 +5,11 @@
 //! [`ir`] (one intermediate representation) -> emitters.
 #![deny(missing_docs)]
 
-pub mod check;
-pub mod cli;
-pub mod contract;
-pub mod datagen;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;
 pub mod loader;
 pub mod normalize;
-pub mod requests;
-pub mod verify;
 
 pub use diagnostics::{Diagnostic, LoadError, Severity};
 pub use emit::{GenerateError, Generated, Generator};

@@ -28,8 +28,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method as HttpMethod, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use specforge::check::Violation;
 use specforge::ir::{Api, Method, StatusSpec};
+use specforge_contract::check::Violation;
 use std::sync::{Arc, RwLock};
 
 /// The state a running mock serves from; replaced whole when the spec is reloaded.

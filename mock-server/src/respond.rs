@@ -3,10 +3,10 @@
 
 use crate::state::{CompiledMedia, CompiledOp, CompiledResponse, MockState};
 use serde_json::Value;
-use specforge::check::Direction;
-use specforge::datagen::{stable_hash, Generator};
 use specforge::emit::client::{body_kind, BodyKind};
 use specforge::ir::StatusSpec;
+use specforge_contract::check::Direction;
+use specforge_contract::datagen::{stable_hash, Generator};
 
 /// What the client asked for through `Prefer` (or Prism's `__code`, `__example`, `__dynamic`).
 #[derive(Debug, Default, Clone)]
@@ -222,7 +222,7 @@ pub fn render(
         let v = g.value_named(schema, name);
         headers.push((
             name.to_ascii_lowercase(),
-            specforge::requests::param_text(&v),
+            specforge_contract::requests::param_text(&v),
         ));
     }
     if op.deprecated {

@@ -5,8 +5,8 @@
 use crate::options::MockOptions;
 use indexmap::IndexMap;
 use serde_json::Value;
-use specforge::check::{Checker, Direction, SchemaSet};
 use specforge::ir::{Api, Method, Operation, StatusSpec};
+use specforge_contract::check::{Checker, Direction, SchemaSet};
 
 /// A documented response body of one media type.
 pub struct CompiledMedia {

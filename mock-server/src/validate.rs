@@ -4,8 +4,8 @@
 use crate::state::{CompiledOp, MockState};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
-use specforge::check::Violation;
 use specforge::ir::{Operation, ParamLocation, ParamStyle, SecurityScheme};
+use specforge_contract::check::Violation;
 
 /// Why a request was refused.
 pub enum Refusal {

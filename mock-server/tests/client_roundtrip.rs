@@ -2,8 +2,11 @@
 //! operation against `specforge-mock`, with arguments generated from the IR; each
 //! call must send and decode. This shows that the mock, the client and the spec agree.
 
-use specforge::emit::smoke::smoke_program;
+use specforge::emit::smoke::{smoke_program, Samples};
+use specforge::ir::Operation;
 use specforge::Generator;
+use specforge_contract::check::Direction;
+use specforge_contract::datagen::{self, stable_hash};
 use specforge_mock::MockOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +16,31 @@ fn root() -> PathBuf {
 }
 
 const SPECS: &[&str] = &["woodpecker", "circleci", "quay"];
+
+/// Values from the data generator, one seeded generator per operation.
+struct Generated<'a> {
+    defs: &'a indexmap::IndexMap<String, serde_json::Value>,
+    current: Option<datagen::Generator<'a>>,
+}
+
+impl Samples for Generated<'_> {
+    fn start(&mut self, op: &Operation) {
+        // all `required` kept: the value must deserialize into the model type
+        self.current = Some(datagen::Generator::new(
+            self.defs,
+            stable_hash(&["11", &op.name]),
+            Direction::Request,
+        ));
+    }
+
+    fn value(&mut self, schema: &serde_json::Value, name: Option<&str>) -> serde_json::Value {
+        let g = self.current.as_mut().expect("start() first");
+        match name {
+            Some(n) => g.value_named(schema, n),
+            None => g.value(schema),
+        }
+    }
+}
 
 fn build_workspace(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
@@ -39,7 +67,15 @@ fn build_workspace(dir: &Path) {
         .unwrap();
         std::fs::write(
             smoke.join("src/main.rs"),
-            smoke_program(g.api(), &crate_name.replace('-', "_"), 11).unwrap(),
+            smoke_program(
+                g.api(),
+                &crate_name.replace('-', "_"),
+                &mut Generated {
+                    defs: &g.api().schema_defs,
+                    current: None,
+                },
+            )
+            .unwrap(),
         )
         .unwrap();
         members.push(crate_name);

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use specforge::ir::{Api, StatusSpec};
-use specforge::requests::Sampler;
+use specforge_contract::requests::Sampler;
 use specforge_mock::MockOptions;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

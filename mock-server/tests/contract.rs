@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::{json, Value};
-use specforge::verify::{verify, Outcome, VerifyOptions};
+use specforge_contract::verify::{verify, Outcome, VerifyOptions};
 use specforge_mock::{MockOptions, MockState};
 use std::path::Path;
 use std::time::Duration;
@@ -213,7 +213,10 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
     );
 }
 
-async fn run_verify(api: specforge::Api, url: String) -> Vec<specforge::verify::CaseResult> {
+async fn run_verify(
+    api: specforge::Api,
+    url: String,
+) -> Vec<specforge_contract::verify::CaseResult> {
     tokio::task::spawn_blocking(move || {
         let options = VerifyOptions {
             url,
@@ -267,11 +270,11 @@ async fn verify_fails_naming_the_operation_on_a_broken_server() {
     for op in ["list_pets", "create_pet", "get_pet", "post_form"] {
         assert!(failed.contains(&op), "{op} in {failed:?}");
     }
-    let table = specforge::verify::table(&results);
+    let table = specforge_contract::verify::table(&results);
     assert!(table.contains("response.body/0/id"), "{table}");
     let closing = format!("0 passed, {} failed, 0 skipped", results.len());
     assert!(table.trim_end().ends_with(&closing), "{table}");
-    let xml = specforge::verify::junit("strict", &results);
+    let xml = specforge_contract::verify::junit("strict", &results);
     assert!(
         xml.contains("<failure message=") && xml.contains("list_pets GET /v1/pets"),
         "{xml}"

@@ -6,35 +6,38 @@
 use super::client::{api_key_setters, arg_type, body_kind, preferred, required_params, BodyKind};
 use super::names::{ident, snake};
 use super::rust_types::RustTypes;
-use crate::check::Direction;
-use crate::datagen::{stable_hash, Generator};
-use crate::ir::{Api, ParamLocation, SecurityScheme, TypeRef};
+use crate::ir::{Api, Operation, ParamLocation, SecurityScheme, TypeRef};
 use proc_macro2::Literal;
 use quote::{format_ident, quote};
+use serde_json::Value;
+
+/// Where the program's argument values come from (the mock's tests use
+/// `specforge-contract`'s data generator): each must be valid for its schema.
+pub trait Samples {
+    /// Called before the values of `op` are asked for.
+    fn start(&mut self, op: &Operation);
+    /// A value valid for the IR JSON Schema `schema`; `name` is the parameter's name.
+    fn value(&mut self, schema: &Value, name: Option<&str>) -> Value;
+}
 
 /// `src/main.rs` of a program that takes the base URL as its first argument.
 /// `crate_ident` is the generated crate's name as a Rust path (`woodpecker_api`).
 pub fn smoke_program(
     api: &Api,
     crate_ident: &str,
-    seed: u64,
+    g: &mut dyn Samples,
 ) -> Result<String, super::GenerateError> {
     let types = RustTypes::new(api);
     let krate = format_ident!("{}", crate_ident);
     let prefix = quote! { #krate::types:: };
     let mut calls = Vec::new();
     for op in &api.operations {
-        // all `required` kept: the value must deserialize into the model type
-        let mut g = Generator::new(
-            &api.schema_defs,
-            stable_hash(&[&seed.to_string(), &op.name]),
-            Direction::Request,
-        );
+        g.start(op);
         let mut lets = Vec::new();
         let mut args = Vec::new();
         for (i, p) in required_params(op).into_iter().enumerate() {
             let v = format_ident!("a{}", i);
-            let value = g.value_named(&p.json_schema, &p.name);
+            let value = g.value(&p.json_schema, Some(&p.name));
             let json = Literal::string(&value.to_string());
             let what = format!("{} argument {}", op.name, p.name);
             let borrowed = arg_type(&types, &p.schema, &prefix).to_string();
@@ -73,7 +76,7 @@ pub fn smoke_program(
                         let value = media
                             .json_schema
                             .as_ref()
-                            .map(|s| g.value(s))
+                            .map(|s| g.value(s, None))
                             .unwrap_or(serde_json::json!({}));
                         let json = Literal::string(&value.to_string());
                         let what = format!("{} body", op.name);
@@ -90,7 +93,7 @@ pub fn smoke_program(
                         let text = media
                             .json_schema
                             .as_ref()
-                            .map(|s| crate::requests::param_text(&g.value(s)))
+                            .map(|s| specforge_runtime::params::text(&g.value(s, None)))
                             .unwrap_or_else(|| "text".into());
                         (quote! { let body = String::from(#text); }, quote! { body })
                     }

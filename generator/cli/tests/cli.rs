@@ -9,7 +9,7 @@ fn bin() -> Command {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../tests/fixtures")
         .join(name)
 }
 
@@ -23,7 +23,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn inspect_prints_a_summary() {
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/woodpecker.json");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json");
     let out = run(&["inspect", spec.to_str().unwrap()]);
     assert!(out.status.success());
     let s = text(&out.stdout);
@@ -54,7 +54,7 @@ fn validate_exit_codes_are_0_1_2() {
             .code(),
         Some(0)
     );
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/quay.json");
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/quay.json");
     let warn = run(&["validate", spec.to_str().unwrap()]);
     assert_eq!(warn.status.code(), Some(1));
     assert!(text(&warn.stdout).contains("#/definitions/CreateMessage/id"));
@@ -149,4 +149,47 @@ fn normalize_bundles_multi_file_specs_to_yaml() {
     // and the bundle loads on its own, anywhere
     let out = run(&["inspect", out_path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn report_lists_degraded_operations_and_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_specforge"))
+        .args([
+            "generate",
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/hostile.yaml")
+                .to_str()
+                .unwrap(),
+            "--out",
+        ])
+        .arg(dir.path().join("crate"))
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let types: Vec<&str> = v["degraded_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"Never"), "{types:?}");
+    assert!(types.contains(&"Ints"), "{types:?}");
+    let ops = v["degraded_operations"].as_array().unwrap();
+    assert_eq!(ops[0]["pointer"], "#/paths/~1things~1{type}~1{self}/post");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("#/components/schemas/Never"),
+        "warnings name the pointer: {stderr}"
+    );
+    assert!(dir.path().join("crate/src/client.rs").exists());
 }

@@ -5,15 +5,15 @@
 
 use crate::check::Direction;
 use crate::datagen::{stable_hash, Generator};
-use crate::ir::{Api, Operation, ParamLocation, ParamStyle, Parameter, SecurityScheme};
 use base64::Engine as _;
 use serde_json::Value;
+use specforge::ir::{Api, Operation, ParamLocation, ParamStyle, Parameter, SecurityScheme};
 
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleRequest {
     /// HTTP method.
-    pub method: crate::ir::Method,
+    pub method: specforge::ir::Method,
     /// Path (with the API's base path) and query string, percent-encoded.
     pub path_and_query: String,
     /// Headers (including credentials and `content-type`).
@@ -107,8 +107,8 @@ fn build(
     for seg in &op.segments {
         path.push('/');
         match seg {
-            crate::ir::Segment::Literal(l) => path.push_str(l),
-            crate::ir::Segment::Param(n) => {
+            specforge::ir::Segment::Literal(l) => path.push_str(l),
+            specforge::ir::Segment::Param(n) => {
                 let v = op
                     .parameters
                     .iter()
@@ -202,7 +202,7 @@ fn build(
     }
     let mut body = None;
     if let Some(rb) = &op.request_body {
-        if let Some(media) = crate::emit::client::preferred(&rb.content) {
+        if let Some(media) = specforge::emit::client::preferred(&rb.content) {
             let value = media
                 .examples
                 .values()
@@ -221,12 +221,12 @@ fn build(
                         .unwrap_or(Value::Object(Default::default()))
                 });
             let mt = media.media_type.clone();
-            let bytes = match crate::emit::client::body_kind(&mt) {
-                crate::emit::client::BodyKind::Json => {
+            let bytes = match specforge::emit::client::body_kind(&mt) {
+                specforge::emit::client::BodyKind::Json => {
                     serde_json::to_vec(&value).unwrap_or_default()
                 }
-                crate::emit::client::BodyKind::Form => form_encode(&value).into_bytes(),
-                crate::emit::client::BodyKind::Multipart => {
+                specforge::emit::client::BodyKind::Form => form_encode(&value).into_bytes(),
+                specforge::emit::client::BodyKind::Multipart => {
                     let boundary = "specforge-boundary";
                     headers.push((
                         "content-type".into(),
@@ -242,8 +242,8 @@ fn build(
                     body = Some(out.into_bytes());
                     return finish(op, path, query, headers, body);
                 }
-                crate::emit::client::BodyKind::Text => param_text(&value).into_bytes(),
-                crate::emit::client::BodyKind::Binary => g.bytes(32),
+                specforge::emit::client::BodyKind::Text => param_text(&value).into_bytes(),
+                specforge::emit::client::BodyKind::Binary => g.bytes(32),
             };
             let content_type = if mt.contains('*') {
                 "application/octet-stream".to_string()

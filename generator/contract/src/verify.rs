@@ -2,10 +2,10 @@
 //! server and check each response against the spec.
 
 use crate::contract::ResponseJudge;
-use crate::ir::naming::singular;
-use crate::ir::{Api, Operation, Segment};
 use crate::requests::Sampler;
 use serde_json::Value;
+use specforge::ir::naming::singular;
+use specforge::ir::{Api, Operation, Segment};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -77,7 +77,7 @@ struct Harvest {
 impl Harvest {
     fn record(&mut self, op: &Operation, body: &Value) {
         let resource = op.segments.iter().rev().find_map(|s| match s {
-            Segment::Literal(l) => Some(singular(&crate::ir::naming::clean_snake(l))),
+            Segment::Literal(l) => Some(singular(&specforge::ir::naming::clean_snake(l))),
             Segment::Param(_) => None,
         });
         let object = match body {
@@ -110,7 +110,7 @@ impl Harvest {
     fn overrides(&self, op: &Operation) -> Vec<(String, Value)> {
         op.parameters
             .iter()
-            .filter(|p| p.location == crate::ir::ParamLocation::Path)
+            .filter(|p| p.location == specforge::ir::ParamLocation::Path)
             .filter_map(|p| {
                 self.values
                     .get(&p.name)

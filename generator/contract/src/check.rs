@@ -3,9 +3,9 @@
 //! of the same schema (a `readOnly` property is not required in a request, a
 //! `writeOnly` one is not required in a response).
 
-use crate::ir::Api;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
+use specforge::ir::Api;
 
 /// Which side of an exchange a value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,7 +169,7 @@ fn def_refs(schema: &Value) -> Vec<String> {
                 for (k, c) in m {
                     if k == "$ref" {
                         if let Some(name) = c.as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
-                            let name = crate::diagnostics::unescape_token(name);
+                            let name = specforge::diagnostics::unescape_token(name);
                             if !out.contains(&name) {
                                 out.push(name);
                             }

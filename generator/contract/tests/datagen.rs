@@ -1,9 +1,9 @@
 //! Generated values validate against their own schemas (judged by the
 //! `jsonschema` crate) for every named schema of the bundled specs.
 
-use specforge::check::{Direction, SchemaSet};
-use specforge::datagen::Generator;
 use specforge::ir;
+use specforge_contract::check::{Direction, SchemaSet};
+use specforge_contract::datagen::Generator;
 use std::path::Path;
 
 #[test]
@@ -12,7 +12,7 @@ fn generated_values_validate_for_every_schema_and_seed() {
     let mut failures = Vec::new();
     for spec in ["woodpecker", "circleci", "quay"] {
         let api = ir::load_api(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../specs/{spec}.json")),
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../specs/{spec}.json")),
         )
         .unwrap();
         for direction in [Direction::Request, Direction::Response] {
@@ -47,8 +47,9 @@ fn generated_values_validate_for_every_schema_and_seed() {
 
 #[test]
 fn same_seed_same_value_different_seed_different_value() {
-    let api = ir::load_api(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/woodpecker.json"))
-        .unwrap();
+    let api =
+        ir::load_api(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json"))
+            .unwrap();
     let set = SchemaSet::new(&api, Direction::Response);
     let schema = &api.types["Repo"].json_schema;
     let a = Generator::new(set.defs(), 7, Direction::Response).value(schema);

@@ -76,7 +76,7 @@ impl<'d> Generator<'d> {
     {
         let r = schema.get("$ref")?.as_str()?;
         let name = r.strip_prefix("#/$defs/")?;
-        self.defs.get(&crate::diagnostics::unescape_token(name))
+        self.defs.get(&specforge::diagnostics::unescape_token(name))
     }
 
     /// `schema` with its `$ref` replaced by the target's keywords (siblings win).
@@ -592,7 +592,7 @@ impl<'d> Generator<'d> {
                 .random_range(min.max(1).min(max)..=max.min(min.max(1) + 2).max(min))
         };
         let items = obj.get("items").cloned().unwrap_or(json!({}));
-        let item_name = name.map(crate::ir::naming::singular);
+        let item_name = name.map(specforge::ir::naming::singular);
         let unique = obj.get("uniqueItems") == Some(&Value::Bool(true));
         let mut out: Vec<Value> = Vec::new();
         let mut attempts = 0;

@@ -1,10 +1,10 @@
 //! The `specforge` command line.
 
-use crate::diagnostics::{Diagnostic, LoadError};
-use crate::ir::{self, Api};
-use crate::loader;
 use clap::{Parser, Subcommand};
 use indexmap::IndexMap;
+use specforge::diagnostics::{Diagnostic, LoadError};
+use specforge::ir::{self, Api};
+use specforge::loader;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -299,14 +299,14 @@ fn verify(
             }
         }
     }
-    let options = crate::verify::VerifyOptions {
+    let options = specforge_contract::verify::VerifyOptions {
         url,
         operations,
         seed,
         headers: parsed,
         timeout: std::time::Duration::from_secs(timeout),
     };
-    let results = crate::verify::verify(&api, &options);
+    let results = specforge_contract::verify::verify(&api, &options);
     if results.is_empty() {
         let _ = writeln!(
             err,
@@ -315,11 +315,11 @@ fn verify(
         );
         return Ok(EXIT_ERROR);
     }
-    let _ = write!(out, "{}", crate::verify::table(&results));
+    let _ = write!(out, "{}", specforge_contract::verify::table(&results));
     if let Some(path) = junit {
         if let Err(e) = std::fs::write(
             path,
-            crate::verify::junit(&format!("{} {}", api.title, api.version), &results),
+            specforge_contract::verify::junit(&format!("{} {}", api.title, api.version), &results),
         ) {
             let _ = writeln!(err, "error: cannot write {}: {e}", path.display());
             return Ok(EXIT_ERROR);
@@ -327,7 +327,7 @@ fn verify(
     }
     let failed = results
         .iter()
-        .any(|r| matches!(r.outcome, crate::verify::Outcome::Failed(_)));
+        .any(|r| matches!(r.outcome, specforge_contract::verify::Outcome::Failed(_)));
     Ok(if failed { 1 } else { 0 })
 }
 
@@ -341,11 +341,11 @@ fn generate(
     err: &mut dyn Write,
 ) -> Result<u8, LoadError> {
     let started = std::time::Instant::now();
-    let mut generator = crate::Generator::from_path(spec)?.server(server);
+    let mut generator = specforge::Generator::from_path(spec)?.server(server);
     if let Some(name) = crate_name {
         generator = generator.crate_name(name);
     }
-    let mut fail = |e: crate::GenerateError| {
+    let mut fail = |e: specforge::GenerateError| {
         let _ = writeln!(err, "error: {e}");
         EXIT_ERROR
     };
@@ -411,19 +411,19 @@ fn normalize(
     let api = ir::build(&loaded)?;
     let (mut doc, version) = if openapi3 {
         let mut doc = loaded.document.clone();
-        crate::normalize::fill_operation_ids(&mut doc, &api);
-        (doc, crate::loader::SpecVersion::OpenApi30)
+        specforge::normalize::fill_operation_ids(&mut doc, &api);
+        (doc, specforge::loader::SpecVersion::OpenApi30)
     } else {
         (loaded.bundled.clone(), loaded.version)
     };
     if strip {
-        crate::normalize::strip_docs(version, &mut doc);
+        specforge::normalize::strip_docs(version, &mut doc);
     }
     let yaml = dest
         .as_ref()
         .and_then(|d| d.extension())
         .is_some_and(|e| e == "yaml" || e == "yml");
-    let text = crate::normalize::render(&doc, yaml)
+    let text = specforge::normalize::render(&doc, yaml)
         .map_err(|m| LoadError::single(Diagnostic::file_error(None, m)))?;
     match dest {
         Some(path) => {

@@ -4,9 +4,9 @@
 //! proxy mode.
 
 use crate::check::{Checker, Direction, SchemaSet, Violation};
-use crate::emit::client::{body_kind, BodyKind};
-use crate::ir::{Api, Operation, StatusSpec};
 use serde_json::Value;
+use specforge::emit::client::{body_kind, BodyKind};
+use specforge::ir::{Api, Operation, StatusSpec};
 
 /// Checks responses of one API (schemas compiled once, on first use).
 pub struct ResponseJudge {
