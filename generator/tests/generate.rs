@@ -15,6 +15,7 @@ const SPECS: &[(&str, &str)] = &[
     ("circleci", "specs/circleci.json"),
     ("quay", "specs/quay.json"),
     ("hostile", "generator/tests/fixtures/hostile.yaml"),
+    ("templates", "generator/tests/fixtures/templates.yaml"),
 ];
 
 fn generator(spec: &str, name: &str) -> Generator {
@@ -205,16 +206,31 @@ fn server_stubs_round_trip_with_the_generated_client() {
     let dir = root().join("target/roundtrip-crates");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let mut members = crates_from_snapshots(&dir, &SPECS[..1]);
-    copy_dir(
-        &root().join("generator/tests/fixtures/roundtrip"),
-        &dir.join("roundtrip"),
+    let mut members = crates_from_snapshots(
+        &dir,
+        &SPECS
+            .iter()
+            .copied()
+            .filter(|(p, _)| *p == "woodpecker" || *p == "templates")
+            .collect::<Vec<_>>(),
     );
-    members.push("roundtrip".into());
+    for fixture in ["roundtrip", "templates-roundtrip"] {
+        copy_dir(
+            &root().join("generator/tests/fixtures").join(fixture),
+            &dir.join(fixture),
+        );
+        members.push(fixture.into());
+    }
     write_workspace(&dir, &members);
     clippy(&dir);
     let out = Command::new(env!("CARGO"))
-        .args(["test", "-p", "woodpecker-roundtrip"])
+        .args([
+            "test",
+            "-p",
+            "woodpecker-roundtrip",
+            "-p",
+            "templates-roundtrip",
+        ])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", shared_target_dir())
         .output()
@@ -228,6 +244,10 @@ fn server_stubs_round_trip_with_the_generated_client() {
     assert!(
         stdout.contains("4 passed"),
         "all four round-trip tests ran: {stdout}"
+    );
+    assert!(
+        stdout.contains("2 passed"),
+        "both path-template tests ran: {stdout}"
     );
     println!("{stdout}");
 }

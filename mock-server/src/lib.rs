@@ -164,13 +164,9 @@ async fn serve(state: &MockState, request: Request) -> Response {
     if parts.method == HttpMethod::OPTIONS
         && parts.headers.contains_key("access-control-request-method")
     {
-        let methods = match state.routes.at(&path) {
-            Ok(m) => state.route_methods[*m.value]
-                .keys()
-                .map(|m| m.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            Err(_) => "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS".to_string(),
+        let methods = match state.locate(None, &path) {
+            state::Located::MethodNotAllowed { allow, .. } => allow.join(", "),
+            _ => "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS".to_string(),
         };
         let requested_headers = parts
             .headers
@@ -187,46 +183,40 @@ async fn serve(state: &MockState, request: Request) -> Response {
             .insert("access-control-max-age", HeaderValue::from_static("86400"));
         return r;
     }
-    let matched = match state.routes.at(&path) {
-        Ok(m) => m,
-        Err(_) => {
+    let (op_index, path_values) = match state.locate(method_of(&parts.method), &path) {
+        state::Located::Found { op, path } => (op, path),
+        state::Located::NotFound => {
             let v = Violation {
                 location: "path".into(),
-                message: format!("no operation is documented at {path}"),
+                message: format!(
+                    "no operation is documented at {}",
+                    specforge_runtime::problem::echo(&path)
+                ),
             };
             return problem(StatusCode::NOT_FOUND, "Not Found", &v.message.clone(), &[v]);
         }
-    };
-    let methods = &state.route_methods[*matched.value];
-    let Some(op_index) = method_of(&parts.method)
-        .and_then(|m| methods.get(&m))
-        .copied()
-    else {
-        let allow = methods
-            .keys()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let v = Violation {
-            location: "method".into(),
-            message: format!(
-                "{} is not documented for {}; allowed: {allow}",
-                parts.method, state.route_templates[*matched.value]
-            ),
-        };
-        let mut r = problem(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method Not Allowed",
-            &v.message.clone(),
-            &[v],
-        );
-        if let Ok(a) = HeaderValue::from_str(&allow) {
-            r.headers_mut().insert("allow", a);
+        state::Located::MethodNotAllowed { allow, template } => {
+            let allow = allow.join(", ");
+            let v = Violation {
+                location: "method".into(),
+                message: format!(
+                    "{} is not documented for {template}; allowed: {allow}",
+                    parts.method
+                ),
+            };
+            let mut r = problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                &v.message.clone(),
+                &[v],
+            );
+            if let Ok(a) = HeaderValue::from_str(&allow) {
+                r.headers_mut().insert("allow", a);
+            }
+            return r;
         }
-        return r;
     };
     let op = &state.api.operations[op_index];
-    let path_values = state::path_values(op, &matched.params);
     let query = validate::query_pairs(parts.uri.query());
     let cookies = validate::cookies(&parts.headers);
     let body = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
@@ -260,6 +250,7 @@ async fn serve(state: &MockState, request: Request) -> Response {
         &path_values,
         &user_query,
         &cookies,
+        parts.uri.query().unwrap_or(""),
         &body,
         &prefs,
         parts
@@ -286,6 +277,7 @@ fn answer(
     path_values: &[(String, String)],
     query: &[(String, String)],
     cookies: &[(String, String)],
+    raw_query: &str,
     body: &[u8],
     prefs: &respond::Preferences,
     request_key: &str,
@@ -321,7 +313,7 @@ fn answer(
     if state.options.validate_requests {
         let parts = validate::RequestParts {
             path: path_values.to_vec(),
-            query,
+            raw_query,
             headers,
             cookies: cookies.to_vec(),
             body,
@@ -363,7 +355,7 @@ fn answer(
             Err(validate::Refusal::Unauthorized(_)) => {}
         }
     }
-    let (response, status) = match respond::choose(compiled, prefs.code) {
+    let (response, status) = match respond::choose(op, compiled, prefs.code) {
         Ok(x) => x,
         Err(e) => return no_response(e),
     };
@@ -396,10 +388,7 @@ fn spec_response(
     let media = response
         .media
         .iter()
-        .find(|m| {
-            specforge::emit::client::body_kind(&m.media_type)
-                == specforge::emit::client::BodyKind::Json
-        })
+        .find(|m| m.kind.is_json())
         .or(response.media.first());
     let prefs = respond::Preferences {
         code: Some(code),

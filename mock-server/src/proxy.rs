@@ -119,57 +119,54 @@ async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
     let mut violations: Vec<Violation> = Vec::new();
     // which operation, and is the request right?
     let mut op_index = None;
-    match state.routes.at(&path) {
-        Err(_) => violations.push(Violation {
+    match state.locate(crate::method_of(&parts.method), &path) {
+        crate::state::Located::NotFound => violations.push(Violation {
             location: "request.path".into(),
-            message: format!("no operation is documented at {path}"),
+            message: format!(
+                "no operation is documented at {}",
+                specforge_runtime::problem::echo(&path)
+            ),
         }),
-        Ok(m) => {
-            let methods = &state.route_methods[*m.value];
-            match crate::method_of(&parts.method).and_then(|x| methods.get(&x)) {
-                None => violations.push(Violation {
-                    location: "request.method".into(),
-                    message: format!(
-                        "{} is not documented for {}",
-                        parts.method, state.route_templates[*m.value]
-                    ),
-                }),
-                Some(i) => {
-                    op_index = Some(*i);
-                    let op = &state.api.operations[*i];
-                    let path_values = crate::state::path_values(op, &m.params);
-                    let query = validate::query_pairs(parts.uri.query());
-                    let cookies = validate::cookies(&parts.headers);
-                    if let Err(validate::Refusal::Unauthorized(_)) =
-                        validate::authorize(state, op, &parts.headers, &query, &cookies)
-                    {
-                        violations.push(Violation {
-                            location: "request.header.authorization".into(),
-                            message: "none of the operation's security schemes is present".into(),
-                        });
-                    }
-                    let rp = validate::RequestParts {
-                        path: path_values,
-                        query: &query,
-                        headers: &parts.headers,
-                        cookies,
-                        body: &body,
-                    };
-                    match validate::validate(state, op, &state.ops[*i], &rp) {
-                        Ok(()) => {}
-                        Err(validate::Refusal::Invalid(v)) => {
-                            violations.extend(v.into_iter().map(|v| Violation {
-                                location: format!("request.{}", v.location),
-                                message: v.message,
-                            }))
-                        }
-                        Err(validate::Refusal::MediaType(v)) => violations.push(Violation {
-                            location: format!("request.{}", v.location),
-                            message: v.message,
-                        }),
-                        Err(validate::Refusal::Unauthorized(_)) => {}
-                    }
+        crate::state::Located::MethodNotAllowed { template, .. } => violations.push(Violation {
+            location: "request.method".into(),
+            message: format!("{} is not documented for {template}", parts.method),
+        }),
+        crate::state::Located::Found {
+            op: i,
+            path: path_values,
+        } => {
+            op_index = Some(i);
+            let op = &state.api.operations[i];
+            let query = validate::query_pairs(parts.uri.query());
+            let cookies = validate::cookies(&parts.headers);
+            if let Err(validate::Refusal::Unauthorized(_)) =
+                validate::authorize(state, op, &parts.headers, &query, &cookies)
+            {
+                violations.push(Violation {
+                    location: "request.header.authorization".into(),
+                    message: "none of the operation's security schemes is present".into(),
+                });
+            }
+            let rp = validate::RequestParts {
+                path: path_values,
+                raw_query: parts.uri.query().unwrap_or(""),
+                headers: &parts.headers,
+                cookies,
+                body: &body,
+            };
+            match validate::validate(state, op, &state.ops[i], &rp) {
+                Ok(()) => {}
+                Err(validate::Refusal::Invalid(v)) => {
+                    violations.extend(v.into_iter().map(|v| Violation {
+                        location: format!("request.{}", v.location),
+                        message: v.message,
+                    }))
                 }
+                Err(validate::Refusal::MediaType(v)) => violations.push(Violation {
+                    location: format!("request.{}", v.location),
+                    message: v.message,
+                }),
+                Err(validate::Refusal::Unauthorized(_)) => {}
             }
         }
     }

@@ -3,8 +3,8 @@
 
 use crate::state::{CompiledMedia, CompiledOp, CompiledResponse, MockState};
 use serde_json::Value;
-use specforge::emit::client::{body_kind, BodyKind};
-use specforge::ir::StatusSpec;
+use specforge::ir::MediaKind;
+use specforge::ir::Operation;
 use specforge_contract::check::Direction;
 use specforge_contract::datagen::{stable_hash, Generator};
 
@@ -72,22 +72,18 @@ pub enum NoResponse {
     Generation(String),
 }
 
-/// Pick the response for a status preference.
-pub fn choose(
-    compiled: &CompiledOp,
+/// Pick the response for a status preference: the IR's `response_for`, or its
+/// usual response when none is asked for.
+pub fn choose<'c>(
+    op: &Operation,
+    compiled: &'c CompiledOp,
     code: Option<u16>,
-) -> Result<(&CompiledResponse, u16), NoResponse> {
+) -> Result<(&'c CompiledResponse, u16), NoResponse> {
     let rs = &compiled.responses;
     if let Some(code) = code {
-        let exact = rs.iter().find(|r| r.status == StatusSpec::Code(code));
-        let range = rs
-            .iter()
-            .find(|r| matches!(r.status, StatusSpec::Range(d) if u16::from(d) == code / 100));
-        let default = rs.iter().find(|r| r.status == StatusSpec::Default);
-        return exact
-            .or(range)
-            .or(default)
-            .map(|r| (r, code))
+        return op
+            .response_index_for(code)
+            .map(|i| (&rs[i], code))
             .ok_or_else(|| {
                 let documented: Vec<String> = rs.iter().map(|r| r.status.label()).collect();
                 NoResponse::Status(format!(
@@ -96,35 +92,9 @@ pub fn choose(
                 ))
             });
     }
-    let success = rs
-        .iter()
-        .filter(|r| matches!(r.status, StatusSpec::Code(c) if (200..300).contains(&c)))
-        .min_by_key(|r| r.status);
-    if let Some(r) = success {
-        let StatusSpec::Code(c) = r.status else {
-            unreachable!("filtered to codes")
-        };
-        return Ok((r, c));
-    }
-    if let Some(r) = rs.iter().find(|r| r.status == StatusSpec::Range(2)) {
-        return Ok((r, 200));
-    }
-    if let Some(r) = rs.iter().find(|r| r.status == StatusSpec::Default) {
-        return Ok((r, 200));
-    }
-    match rs.first() {
-        Some(r) => Ok((
-            r,
-            match r.status {
-                StatusSpec::Code(c) => c,
-                StatusSpec::Range(d) => u16::from(d) * 100,
-                StatusSpec::Default => 200,
-            },
-        )),
-        None => Err(NoResponse::Status(
-            "the operation documents no response".into(),
-        )),
-    }
+    op.usual_response()
+        .map(|(i, status)| (&rs[i], status))
+        .ok_or_else(|| NoResponse::Status("the operation documents no response".into()))
 }
 
 /// The media type to answer with, by `Accept`. `Ok(None)` when the response has no body.
@@ -135,43 +105,14 @@ pub fn negotiate<'c>(
     if response.media.is_empty() {
         return Ok(None);
     }
-    let preferred = || {
-        response
-            .media
-            .iter()
-            .find(|m| body_kind(&m.media_type) == BodyKind::Json)
-            .or(response.media.first())
-    };
-    let accept = accept.map(str::trim).filter(|a| !a.is_empty());
-    let Some(accept) = accept else {
-        return Ok(preferred());
-    };
-    let mut ranges: Vec<(f32, String)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut it = part.split(';');
-            let range = it.next()?.trim().to_ascii_lowercase();
-            let q = it
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .next()
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (q > 0.0).then_some((q, range))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
-    for (_, range) in &ranges {
-        if range == "*/*" {
-            return Ok(preferred());
-        }
-        if let Some(m) = response
-            .media
-            .iter()
-            .find(|m| crate::validate::media_matches(range, &m.media_type.to_ascii_lowercase()))
-        {
-            return Ok(Some(m));
-        }
+    // JSON first, then document order
+    let mut offered: Vec<&CompiledMedia> = response.media.iter().collect();
+    offered.sort_by_key(|m| !m.kind.is_json());
+    let types: Vec<&str> = offered.iter().map(|m| m.media_type.as_str()).collect();
+    if let Some(i) = specforge_runtime::media::negotiate(accept, &types) {
+        return Ok(Some(offered[i]));
     }
+    let accept = accept.unwrap_or("");
     let available: Vec<&str> = response
         .media
         .iter()
@@ -243,7 +184,7 @@ fn body_for(
     dynamic: bool,
     seed: u64,
 ) -> Result<Vec<u8>, NoResponse> {
-    let kind = body_kind(mt);
+    let kind = m.kind;
     // a named example was asked for
     if let Some(name) = &prefs.example {
         return match m.examples.get(name) {
@@ -267,11 +208,9 @@ fn body_for(
         }
     }
     let lower = mt.to_ascii_lowercase();
-    if lower.starts_with("text/event-stream") {
-        return Ok(event_stream(state, m, seed));
-    }
     match kind {
-        BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
+        MediaKind::EventStream => Ok(event_stream(state, m, seed)),
+        MediaKind::Json | MediaKind::JsonSuffix | MediaKind::Form | MediaKind::Multipart => {
             let Some(schema) = &m.schema else {
                 let mut g = Generator::new(state.response_set.defs(), seed, Direction::Response);
                 return Ok(
@@ -294,17 +233,17 @@ fn body_for(
                 "could not generate a {mt} body that satisfies its schema"
             )))
         }
-        BodyKind::Text => Ok(text_body(state, m, &lower, seed).into_bytes()),
-        BodyKind::Binary => {
+        MediaKind::Text | MediaKind::Xml => Ok(text_body(state, m, &lower, seed).into_bytes()),
+        MediaKind::Binary => {
             let mut g = Generator::new(state.response_set.defs(), seed, Direction::Response);
             Ok(g.bytes(64))
         }
     }
 }
 
-fn encode(v: &Value, kind: BodyKind) -> Vec<u8> {
+fn encode(v: &Value, kind: MediaKind) -> Vec<u8> {
     match (kind, v) {
-        (BodyKind::Json, v) => serde_json::to_vec(v).unwrap_or_default(),
+        (MediaKind::Json | MediaKind::JsonSuffix, v) => serde_json::to_vec(v).unwrap_or_default(),
         (_, Value::String(s)) => s.clone().into_bytes(),
         (_, other) => other.to_string().into_bytes(),
     }

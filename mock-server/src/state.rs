@@ -5,13 +5,15 @@
 use crate::options::MockOptions;
 use indexmap::IndexMap;
 use serde_json::Value;
-use specforge::ir::{Api, Method, Operation, StatusSpec};
+use specforge::ir::{Api, MediaKind, Method, StatusSpec};
 use specforge_contract::check::{Checker, Direction, SchemaSet};
 
 /// A documented response body of one media type.
 pub struct CompiledMedia {
     /// The media type.
     pub media_type: String,
+    /// Its kind, as the IR decided it.
+    pub kind: MediaKind,
     /// The body's JSON Schema, when the spec gives one.
     pub schema: Option<Value>,
     /// Its compiled validator (response view).
@@ -50,12 +52,10 @@ pub struct MockState {
     pub options: MockOptions,
     /// Compiled operations (same order as `api.operations`).
     pub ops: Vec<CompiledOp>,
-    /// Routes: positional template -> methods -> operation index.
+    /// Route skeletons (the IR's [`PathTemplate::route`]) -> slot in `route_slots`.
     pub routes: matchit::Router<usize>,
-    /// Per route: method -> operation index.
-    pub route_methods: Vec<IndexMap<Method, usize>>,
-    /// Per route: the spec template of its first operation (for messages).
-    pub route_templates: Vec<String>,
+    /// Per skeleton: method -> candidate operations, most specific template first.
+    pub route_slots: Vec<IndexMap<Method, Vec<usize>>>,
     /// Definitions (response view), for generating bodies.
     pub response_set: SchemaSet,
     /// Definitions (request view).
@@ -64,18 +64,24 @@ pub struct MockState {
     pub warnings: Vec<String>,
 }
 
-/// The decoded path parameters of a matched request, by name.
-pub fn path_values(op: &Operation, params: &matchit::Params<'_, '_>) -> Vec<(String, String)> {
-    let names = op.path_param_names();
-    params
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix('p')
-                .and_then(|i| i.parse::<usize>().ok())
-                .and_then(|i| names.get(i))
-                .map(|n| (n.to_string(), crate::validate::decode(v)))
-        })
-        .collect()
+/// Where a request path and method lead.
+pub enum Located {
+    /// No documented template matches the path.
+    NotFound,
+    /// Templates match, but not for this method.
+    MethodNotAllowed {
+        /// The methods that would match.
+        allow: Vec<&'static str>,
+        /// The spec template (for messages).
+        template: String,
+    },
+    /// The operation, with its path parameters' raw (still encoded) text by name.
+    Found {
+        /// Index into `api.operations`.
+        op: usize,
+        /// Path parameters, raw.
+        path: Vec<(String, String)>,
+    },
 }
 
 impl MockState {
@@ -131,8 +137,7 @@ impl MockState {
                         .as_ref()
                         .map(|s| compile(&mut warnings, &response_set, s, &where_));
                     let mut examples = IndexMap::new();
-                    let json_like = specforge::emit::client::body_kind(&m.media_type)
-                        == specforge::emit::client::BodyKind::Json;
+                    let json_like = m.kind.is_json();
                     for (name, ex) in &m.examples {
                         let bad = match (&checker, json_like) {
                             (Some(c), true) => c.check(ex, ""),
@@ -160,6 +165,7 @@ impl MockState {
                     }
                     media.push(CompiledMedia {
                         media_type: m.media_type.clone(),
+                        kind: m.kind,
                         schema: m.json_schema.clone(),
                         checker,
                         examples,
@@ -184,16 +190,15 @@ impl MockState {
             });
         }
         let mut routes = matchit::Router::new();
-        let mut route_methods: Vec<IndexMap<Method, usize>> = Vec::new();
-        let mut route_templates = Vec::new();
-        let mut by_template: IndexMap<String, usize> = IndexMap::new();
+        let mut route_slots: Vec<IndexMap<Method, Vec<usize>>> = Vec::new();
+        let mut by_skeleton: IndexMap<String, usize> = IndexMap::new();
         for (i, op) in api.operations.iter().enumerate() {
-            let template = op.positional_route(&api.base_path);
-            let slot = match by_template.get(&template) {
+            let skeleton = op.template.route(&api.base_path);
+            let slot = match by_skeleton.get(&skeleton) {
                 Some(s) => *s,
                 None => {
-                    let s = route_methods.len();
-                    if let Err(e) = routes.insert(template.clone(), s) {
+                    let s = route_slots.len();
+                    if let Err(e) = routes.insert(skeleton.clone(), s) {
                         warnings.push(format!(
                             "{}: {} {} cannot be routed ({e}); it is not served",
                             op.pointer,
@@ -202,33 +207,88 @@ impl MockState {
                         ));
                         continue;
                     }
-                    by_template.insert(template, s);
-                    route_methods.push(IndexMap::new());
-                    route_templates.push(format!("{}{}", api.base_path, op.path));
+                    by_skeleton.insert(skeleton, s);
+                    route_slots.push(IndexMap::new());
                     s
                 }
             };
-            if route_methods[slot].contains_key(&op.method) {
+            let candidates = route_slots[slot].entry(op.method).or_default();
+            if let Some(same) = candidates
+                .iter()
+                .find(|c| api.operations[**c].template == op.template)
+            {
                 warnings.push(format!(
-                    "{}: {} {} is already served by another operation",
+                    "{}: {} {} is already served by operation {}",
                     op.pointer,
                     op.method.as_str(),
-                    op.path
+                    op.path,
+                    api.operations[*same].name
                 ));
                 continue;
             }
-            route_methods[slot].insert(op.method, i);
+            candidates.push(i);
+            // most specific first; equal ones keep document order
+            candidates.sort_by(|a, b| {
+                api.operations[*b]
+                    .template
+                    .specificity()
+                    .cmp(&api.operations[*a].template.specificity())
+            });
         }
         Self {
             api,
             options,
             ops,
             routes,
-            route_methods,
-            route_templates,
+            route_slots,
             response_set,
             request_set,
             warnings,
+        }
+    }
+}
+
+impl MockState {
+    /// Route a request: the raw (still percent-encoded) path and the method.
+    pub fn locate(&self, method: Option<Method>, raw_path: &str) -> Located {
+        let Ok(matched) = self.routes.at(raw_path) else {
+            return Located::NotFound;
+        };
+        let below = raw_path
+            .strip_prefix(self.api.base_path.as_str())
+            .unwrap_or(raw_path);
+        let slot = &self.route_slots[*matched.value];
+        let matching = |candidates: &[usize]| {
+            candidates.iter().find_map(|i| {
+                let op = &self.api.operations[*i];
+                op.template.match_raw(below).map(|values| {
+                    let path = values
+                        .into_iter()
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect();
+                    (*i, path)
+                })
+            })
+        };
+        if let Some(candidates) = method.and_then(|m| slot.get(&m)) {
+            if let Some((op, path)) = matching(candidates) {
+                return Located::Found { op, path };
+            }
+        }
+        let mut allow = Vec::new();
+        let mut template = String::new();
+        for (m, candidates) in slot {
+            if let Some((op, _)) = matching(candidates) {
+                allow.push(m.as_str());
+                if template.is_empty() {
+                    template = format!("{}{}", self.api.base_path, self.api.operations[op].path);
+                }
+            }
+        }
+        if allow.is_empty() {
+            Located::NotFound
+        } else {
+            Located::MethodNotAllowed { allow, template }
         }
     }
 }

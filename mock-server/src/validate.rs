@@ -4,8 +4,12 @@
 use crate::state::{CompiledOp, MockState};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
-use specforge::ir::{Operation, ParamLocation, ParamStyle, SecurityScheme};
+use specforge::ir::{
+    Api, MediaKind, Operation, ParamLocation, Primitive, SecurityScheme, TypeKind, TypeRef,
+};
 use specforge_contract::check::Violation;
+use specforge_runtime::media;
+use specforge_runtime::params::{self, Raw};
 
 /// Why a request was refused.
 pub enum Refusal {
@@ -17,134 +21,192 @@ pub enum Refusal {
     Unauthorized(Vec<String>),
 }
 
-/// The decoded pieces of a request.
+/// The pieces of a request.
 pub struct RequestParts<'r> {
-    /// Path captures, decoded, by parameter name.
+    /// Path parameters by name, raw (still percent-encoded), as the template matched them.
     pub path: Vec<(String, String)>,
-    /// Query pairs, decoded.
-    pub query: &'r [(String, String)],
+    /// The raw query string (without `?`).
+    pub raw_query: &'r str,
     /// Headers.
     pub headers: &'r HeaderMap,
-    /// Cookies.
+    /// Cookies, decoded.
     pub cookies: Vec<(String, String)>,
     /// The body bytes.
     pub body: &'r [u8],
 }
 
-/// Decode `a=b&c=d` (with `+` as space).
+/// Decoded query pairs (`+` as space), for `Prefer`-style parameters and API keys.
 pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(&k.replace('+', " ")), decode(&v.replace('+', " ")))
-        })
+    params::query_pairs(query.unwrap_or(""))
+        .into_iter()
+        .map(|(k, v)| (k, specforge_runtime::path::decode_form(v)))
         .collect()
 }
 
-/// Percent-decode.
-pub fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// Cookies from the `Cookie` headers.
+/// Cookies from the `Cookie` headers, percent-decoded.
 pub fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .get_all("cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| {
-            c.trim()
-                .split_once('=')
-                .map(|(k, v)| (k.to_string(), decode(v)))
-        })
-        .collect()
+    params::cookie_pairs(
+        headers
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
 }
 
-/// The `type` of a schema, following `$ref`s into the definitions.
-pub fn schema_type(state: &MockState, schema: &Value) -> Option<String> {
-    let mut cur = schema;
-    for _ in 0..8 {
-        match cur.get("type") {
-            Some(Value::String(t)) => return Some(t.clone()),
-            Some(Value::Array(ts)) => {
-                return ts
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .find(|t| *t != "null")
-                    .map(str::to_string)
+/// Follow named aliases to the type that decides how text is read.
+fn resolve<'a>(api: &'a Api, t: &'a TypeRef) -> &'a TypeRef {
+    let mut cur = t;
+    for _ in 0..64 {
+        match cur {
+            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Alias { target }) => cur = target,
+                _ => return cur,
+            },
+            other => return other,
+        }
+    }
+    cur
+}
+
+/// Is `t` (through aliases) a textual type?
+pub fn is_string_type(api: &Api, t: &TypeRef) -> bool {
+    match resolve(api, t) {
+        TypeRef::Primitive { primitive } => matches!(
+            primitive,
+            Primitive::String
+                | Primitive::DateTime
+                | Primitive::Date
+                | Primitive::Uuid
+                | Primitive::Byte
+                | Primitive::Binary
+        ),
+        TypeRef::Nullable { inner } => is_string_type(api, inner),
+        TypeRef::Named { name } => matches!(
+            api.types.get(name).map(|d| &d.kind),
+            Some(TypeKind::Enum {
+                primitive: Primitive::String,
+                ..
+            })
+        ),
+        _ => false,
+    }
+}
+
+fn primitive_value(p: Primitive, text: &str) -> Value {
+    let keep = || Value::String(text.into());
+    match p {
+        Primitive::Int32 | Primitive::Int64 => {
+            if let Ok(i) = text.parse::<i64>() {
+                Value::from(i)
+            } else if let Ok(u) = text.parse::<u64>() {
+                Value::from(u)
+            } else if !text.is_empty()
+                && text
+                    .trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            {
+                // an integer beyond 64 bits: JSON Schema integers have no size limit
+                text.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .unwrap_or_else(keep)
+            } else {
+                keep()
             }
-            _ => {}
         }
-        let next = cur
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-            .and_then(|n| state.request_set.defs().get(n))
-            .or_else(|| cur.get("allOf").and_then(|a| a.get(0)));
-        match next {
-            Some(n) => cur = n,
-            None => return None,
-        }
-    }
-    None
-}
-
-fn items_schema<'v>(state: &'v MockState, schema: &'v Value) -> Option<&'v Value> {
-    let mut cur = schema;
-    for _ in 0..8 {
-        if let Some(items) = cur.get("items") {
-            return Some(items);
-        }
-        cur = cur
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-            .and_then(|n| state.request_set.defs().get(n))?;
-    }
-    None
-}
-
-/// Text to the JSON value the schema expects (`"5"` -> `5` for integers).
-/// Text that cannot be coerced stays a string, so that the validator names the problem.
-pub fn coerce(state: &MockState, schema: &Value, text: &str) -> Value {
-    match schema_type(state, schema).as_deref() {
-        Some("integer") => text
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(text.into())),
-        Some("number") => text
+        Primitive::Float | Primitive::Double => text
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
-            .unwrap_or_else(|| Value::String(text.into())),
-        Some("boolean") => match text {
+            .unwrap_or_else(keep),
+        Primitive::Boolean => match text {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
-            _ => Value::String(text.into()),
+            _ => keep(),
         },
-        Some("object") | Some("array") => {
-            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into()))
-        }
-        Some("null") if text.is_empty() || text == "null" => Value::Null,
-        _ => Value::String(text.into()),
+        _ => keep(),
     }
 }
 
-fn coerce_list(state: &MockState, schema: &Value, values: Vec<&str>) -> Value {
-    let items = items_schema(state, schema).cloned().unwrap_or(Value::Null);
-    Value::Array(
-        values
-            .into_iter()
-            .map(|v| coerce(state, &items, v))
-            .collect(),
-    )
+/// Text to the JSON value the IR type expects (`"5"` -> `5` for integers).
+/// Text that cannot be coerced stays a string, so that the validator names the problem.
+pub fn coerce(api: &Api, t: &TypeRef, text: &str) -> Value {
+    match resolve(api, t) {
+        TypeRef::Primitive { primitive } => primitive_value(*primitive, text),
+        TypeRef::Nullable { inner } => {
+            if text.is_empty() || text == "null" {
+                Value::Null
+            } else {
+                coerce(api, inner, text)
+            }
+        }
+        TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Enum { primitive, .. }) => primitive_value(*primitive, text),
+            _ => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into())),
+        },
+        TypeRef::Array { .. } | TypeRef::Map { .. } | TypeRef::Any => {
+            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into()))
+        }
+    }
+}
+
+/// The type of an object's property (struct field or map value), if known.
+fn property_type<'a>(api: &'a Api, t: &'a TypeRef, key: &str) -> Option<&'a TypeRef> {
+    match resolve(api, t) {
+        TypeRef::Nullable { inner } => property_type(api, inner, key),
+        TypeRef::Map { values } => Some(values),
+        TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Struct { fields, additional }) => fields
+                .iter()
+                .find(|f| f.name == key)
+                .map(|f| &f.schema)
+                .or(additional.as_ref()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn items_type<'a>(api: &'a Api, t: &'a TypeRef) -> Option<&'a TypeRef> {
+    match resolve(api, t) {
+        TypeRef::Array { items, .. } => Some(items),
+        TypeRef::Nullable { inner } => items_type(api, inner),
+        _ => None,
+    }
+}
+
+/// A decoded parameter to the JSON value its type expects.
+fn raw_value(api: &Api, t: &TypeRef, raw: Raw) -> Value {
+    match raw {
+        Raw::Scalar(s) => coerce(api, t, &s),
+        Raw::Array(items) => {
+            let item = items_type(api, t);
+            Value::Array(
+                items
+                    .iter()
+                    .map(|i| match item {
+                        Some(it) => coerce(api, it, i),
+                        None => Value::String(i.clone()),
+                    })
+                    .collect(),
+            )
+        }
+        Raw::Object(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let value = match property_type(api, t, &k) {
+                        Some(pt) => coerce(api, pt, &v),
+                        None => Value::String(v),
+                    };
+                    (k, value)
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// Check parameters and body; `Ok(())` when the request conforms.
@@ -155,36 +217,33 @@ pub fn validate(
     parts: &RequestParts<'_>,
 ) -> Result<(), Refusal> {
     let mut violations = Vec::new();
+    let query = params::query_pairs(parts.raw_query);
     for (p, checker) in op.parameters.iter().zip(&compiled.params) {
         let location = format!("{}.{}", p.location.as_str(), p.name);
-        let is_array = schema_type(state, &p.json_schema).as_deref() == Some("array");
-        let raw: Vec<&str> = match p.location {
+        let codec = p.codec();
+        let shape = p.shape.into();
+        let raw = match p.location {
             ParamLocation::Path => parts
                 .path
                 .iter()
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.as_str())
-                .collect(),
-            ParamLocation::Query => parts
-                .query
-                .iter()
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.as_str())
-                .collect(),
+                .find(|(k, _)| *k == p.name)
+                .and_then(|(_, v)| codec.decode_value(v, shape)),
+            ParamLocation::Query => {
+                let others: Vec<&str> = op
+                    .params_in(ParamLocation::Query)
+                    .filter(|q| q.name != p.name)
+                    .map(|q| q.name.as_str())
+                    .collect();
+                codec.decode_query(&query, shape, &others)
+            }
             ParamLocation::Header => parts
                 .headers
-                .get_all(p.name.as_str())
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect(),
-            ParamLocation::Cookie => parts
-                .cookies
-                .iter()
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.as_str())
-                .collect(),
+                .get(p.name.as_str())
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| codec.decode_value(v, shape)),
+            ParamLocation::Cookie => codec.decode_cookie(&parts.cookies, shape),
         };
-        if raw.is_empty() {
+        let Some(raw) = raw else {
             if p.required {
                 violations.push(Violation {
                     location,
@@ -192,22 +251,8 @@ pub fn validate(
                 });
             }
             continue;
-        }
-        let value = if is_array {
-            let sep = match p.style {
-                ParamStyle::SpaceDelimited => ' ',
-                ParamStyle::PipeDelimited => '|',
-                _ => ',',
-            };
-            let values: Vec<&str> = if p.location == ParamLocation::Query && p.explode {
-                raw
-            } else {
-                raw[0].split(sep).collect()
-            };
-            coerce_list(state, &p.json_schema, values)
-        } else {
-            coerce(state, &p.json_schema, raw[0])
         };
+        let value = raw_value(&state.api, &p.schema, raw);
         for v in checker.check(&value, "") {
             let at = if v.location.is_empty() {
                 location.clone()
@@ -234,30 +279,25 @@ pub fn validate(
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let given_mt = given
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
+            let given_mt = media::essence(given);
             let found = compiled
                 .bodies
                 .iter()
-                .find(|(mt, _)| media_matches(mt, &given_mt));
-            let Some((mt, checker)) = found else {
+                .zip(rb.content.iter())
+                .find(|((mt, _), _)| media::range_matches(mt, &given_mt));
+            let Some(((_, checker), documented)) = found else {
                 let accepted: Vec<&str> = compiled.bodies.iter().map(|(m, _)| m.as_str()).collect();
                 return Err(Refusal::MediaType(Violation {
                     location: "header.content-type".into(),
                     message: format!(
-                        "media type {:?} is not accepted; the operation accepts {}",
-                        given_mt,
+                        "media type {} is not accepted; the operation accepts {}",
+                        specforge_runtime::problem::echo(&given_mt),
                         accepted.join(", ")
                     ),
                 }));
             };
-            let kind = specforge::emit::client::body_kind(mt);
-            let value = match kind {
-                specforge::emit::client::BodyKind::Json => {
+            let value = match documented.kind {
+                MediaKind::Json | MediaKind::JsonSuffix => {
                     match serde_json::from_slice::<Value>(parts.body) {
                         Ok(v) => Some(v),
                         Err(e) => {
@@ -269,49 +309,34 @@ pub fn validate(
                         }
                     }
                 }
-                specforge::emit::client::BodyKind::Form => {
+                MediaKind::Form => {
                     let pairs = query_pairs(std::str::from_utf8(parts.body).ok());
-                    let schema = op
-                        .request_body
+                    documented
+                        .schema
                         .as_ref()
-                        .and_then(|rb| {
-                            rb.content
-                                .iter()
-                                .find(|m| m.media_type.eq_ignore_ascii_case(mt))
-                        })
-                        .and_then(|m| m.json_schema.clone())
-                        .unwrap_or(Value::Null);
-                    Some(form_value(state, &schema, &pairs))
+                        .map(|t| form_value(&state.api, t, &pairs))
                 }
-                specforge::emit::client::BodyKind::Text => match std::str::from_utf8(parts.body) {
-                    Ok(s)
-                        if schema_type(
-                            state,
-                            &op.request_body
+                MediaKind::Text | MediaKind::Xml | MediaKind::EventStream => {
+                    match std::str::from_utf8(parts.body) {
+                        Ok(s)
+                            if documented
+                                .schema
                                 .as_ref()
-                                .and_then(|rb| {
-                                    rb.content
-                                        .iter()
-                                        .find(|m| m.media_type.eq_ignore_ascii_case(mt))
-                                })
-                                .and_then(|m| m.json_schema.clone())
-                                .unwrap_or(Value::Null),
-                        )
-                        .as_deref()
-                            == Some("string") =>
-                    {
-                        Some(Value::String(s.to_string()))
+                                .is_some_and(|t| is_string_type(&state.api, t)) =>
+                        {
+                            Some(Value::String(s.to_string()))
+                        }
+                        Ok(_) => None,
+                        Err(_) => {
+                            violations.push(Violation {
+                                location: "body".into(),
+                                message: "the body is not UTF-8 text".into(),
+                            });
+                            None
+                        }
                     }
-                    Ok(_) => None,
-                    Err(_) => {
-                        violations.push(Violation {
-                            location: "body".into(),
-                            message: "the body is not UTF-8 text".into(),
-                        });
-                        None
-                    }
-                },
-                _ => None,
+                }
+                MediaKind::Multipart | MediaKind::Binary => None,
             };
             if let (Some(value), Some(checker)) = (value, checker) {
                 for v in checker.check(&value, "body") {
@@ -327,54 +352,29 @@ pub fn validate(
     }
 }
 
-fn form_value(state: &MockState, schema: &Value, pairs: &[(String, String)]) -> Value {
-    let props = {
-        let mut cur = schema;
-        let mut found = None;
-        for _ in 0..8 {
-            if let Some(p) = cur.get("properties") {
-                found = Some(p);
-                break;
-            }
-            match cur
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/$defs/"))
-                .and_then(|n| state.request_set.defs().get(n))
-            {
-                Some(n) => cur = n,
-                None => break,
-            }
-        }
-        found.cloned().unwrap_or(Value::Null)
-    };
+fn form_value(api: &Api, t: &TypeRef, pairs: &[(String, String)]) -> Value {
     let mut out = Map::new();
     for (k, v) in pairs {
-        let ps = props.get(k).cloned().unwrap_or(Value::Null);
-        if schema_type(state, &ps).as_deref() == Some("array") {
-            let entry = out
-                .entry(k.clone())
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(a) = entry {
-                let items = items_schema(state, &ps).cloned().unwrap_or(Value::Null);
-                a.push(coerce(state, &items, v));
+        let pt = property_type(api, t, k);
+        match pt.and_then(|pt| items_type(api, pt)) {
+            Some(item) => {
+                let entry = out
+                    .entry(k.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(a) = entry {
+                    a.push(coerce(api, item, v));
+                }
             }
-        } else {
-            out.insert(k.clone(), coerce(state, &ps, v));
+            None => {
+                let value = match pt {
+                    Some(pt) => coerce(api, pt, v),
+                    None => Value::String(v.clone()),
+                };
+                out.insert(k.clone(), value);
+            }
         }
     }
     Value::Object(out)
-}
-
-/// Does the documented media type `documented` accept `given`?
-pub fn media_matches(documented: &str, given: &str) -> bool {
-    let d = documented
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    d == given || d == "*/*" || (d.ends_with("/*") && given.starts_with(d.trim_end_matches('*')))
 }
 
 /// Check credentials; the names of the schemes that would satisfy the operation on failure.

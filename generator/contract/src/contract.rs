@@ -5,8 +5,7 @@
 
 use crate::check::{Checker, Direction, SchemaSet, Violation};
 use serde_json::Value;
-use specforge::emit::client::{body_kind, BodyKind};
-use specforge::ir::{Api, Operation, StatusSpec};
+use specforge::ir::{Api, Operation};
 
 /// Checks responses of one API (schemas compiled once, on first use).
 pub struct ResponseJudge {
@@ -34,16 +33,7 @@ impl ResponseJudge {
         body: &[u8],
     ) -> Vec<Violation> {
         let mut out = Vec::new();
-        let documented = op
-            .responses
-            .iter()
-            .filter(|r| r.status.matches(status))
-            .min_by_key(|r| match r.status {
-                StatusSpec::Code(_) => 0,
-                StatusSpec::Range(_) => 1,
-                StatusSpec::Default => 2,
-            });
-        let Some(response) = documented else {
+        let Some(response) = op.response_for(status) else {
             let listed: Vec<String> = op.responses.iter().map(|r| r.status.label()).collect();
             out.push(Violation {
                 location: "response.status".into(),
@@ -94,16 +84,11 @@ impl ResponseJudge {
             return out;
         }
         let ct = header("content-type").unwrap_or("");
-        let mt = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        let media = response.content.iter().find(|m| {
-            let d = m.media_type.to_ascii_lowercase();
-            d == mt || d == "*/*" || (d.ends_with("/*") && mt.starts_with(d.trim_end_matches('*')))
-        });
+        let mt = specforge_runtime::media::essence(ct);
+        let media = response
+            .content
+            .iter()
+            .find(|m| specforge_runtime::media::range_matches(&m.media_type, &mt));
         let Some(media) = media else {
             let listed: Vec<&str> = response
                 .content
@@ -119,7 +104,7 @@ impl ResponseJudge {
             });
             return out;
         };
-        if body_kind(&mt) == BodyKind::Json {
+        if specforge_runtime::media::classify(&mt).is_json() || media.kind.is_json() {
             match serde_json::from_slice::<Value>(body) {
                 Err(e) => out.push(Violation {
                     location: "response.body".into(),

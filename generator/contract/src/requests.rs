@@ -7,7 +7,7 @@ use crate::check::Direction;
 use crate::datagen::{stable_hash, Generator};
 use base64::Engine as _;
 use serde_json::Value;
-use specforge::ir::{Api, Operation, ParamLocation, ParamStyle, Parameter, SecurityScheme};
+use specforge::ir::{Api, MediaKind, Operation, ParamLocation, Parameter, SecurityScheme};
 
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,25 +23,10 @@ pub struct SampleRequest {
 }
 
 /// Percent-encode a path segment or query component.
-pub fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use specforge_runtime::path::encode;
 
 /// A JSON value as parameter text (strings without quotes).
-pub fn param_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+pub use specforge_runtime::params::text as param_text;
 
 /// A valid request for `op`, deterministic in `seed`. `overrides` supplies
 /// parameter values by name (e.g. ids taken from earlier responses).
@@ -104,31 +89,19 @@ fn build(
         g.value_named(&p.json_schema, &p.name)
     };
     let mut path = api.base_path.clone();
-    for seg in &op.segments {
-        path.push('/');
-        match seg {
-            specforge::ir::Segment::Literal(l) => path.push_str(l),
-            specforge::ir::Segment::Param(n) => {
-                let v = op
-                    .parameters
-                    .iter()
-                    .find(|p| p.location == ParamLocation::Path && &p.name == n)
-                    .map(|p| value_of(&mut g, p))
-                    .unwrap_or(Value::String("x".into()));
-                let text = match &v {
-                    Value::Array(items) => {
-                        items.iter().map(param_text).collect::<Vec<_>>().join(",")
-                    }
-                    other => param_text(other),
-                };
-                path.push_str(&encode(&text));
-            }
-        }
+    let mut path_values: Vec<(String, String)> = Vec::new();
+    for p in op.path_params() {
+        let v = value_of(&mut g, p);
+        path_values.push((p.name.clone(), p.codec().encode_value(&v)));
     }
-    if op.segments.is_empty() {
-        path.push('/');
-    }
-    let mut query: Vec<(String, String)> = Vec::new();
+    path.push_str(&op.template.render(|n| {
+        path_values
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| "x".into())
+    }));
+    let mut query = String::new();
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut cookies: Vec<String> = Vec::new();
     for p in op
@@ -137,43 +110,30 @@ fn build(
         .filter(|p| p.required && p.location != ParamLocation::Path)
     {
         let v = value_of(&mut g, p);
-        let sep = match p.style {
-            ParamStyle::SpaceDelimited => " ",
-            ParamStyle::PipeDelimited => "|",
-            _ => ",",
-        };
-        match (&v, p.location) {
-            (Value::Array(items), ParamLocation::Query) if p.explode => {
-                for i in items {
-                    query.push((p.name.clone(), param_text(i)));
-                }
+        let codec = p.codec();
+        match p.location {
+            ParamLocation::Query => codec.encode_query(&v, &mut query),
+            ParamLocation::Header => {
+                headers.push((p.name.to_ascii_lowercase(), codec.encode_value(&v)))
             }
-            (Value::Array(items), loc) => {
-                let text = items.iter().map(param_text).collect::<Vec<_>>().join(sep);
-                push(loc, &p.name, text, &mut query, &mut headers, &mut cookies);
-            }
-            (other, loc) => push(
-                loc,
-                &p.name,
-                param_text(other),
-                &mut query,
-                &mut headers,
-                &mut cookies,
-            ),
+            ParamLocation::Cookie => cookies.push(codec.encode_cookie(&v)),
+            ParamLocation::Path => {}
         }
     }
     // credentials for the first alternative
     if let Some(req) = op.security.first() {
         for (scheme, _) in &req.schemes {
             match api.security_schemes.get(scheme) {
-                Some(SecurityScheme::ApiKey { name, location }) => push(
-                    *location,
-                    name,
-                    "specforge-key".into(),
-                    &mut query,
-                    &mut headers,
-                    &mut cookies,
-                ),
+                Some(SecurityScheme::ApiKey { name, location }) => match location {
+                    ParamLocation::Query => {
+                        if !query.is_empty() {
+                            query.push('&');
+                        }
+                        query.push_str(&format!("{}=specforge-key", encode(name)));
+                    }
+                    ParamLocation::Cookie => cookies.push(format!("{name}=specforge-key")),
+                    _ => headers.push((name.to_ascii_lowercase(), "specforge-key".into())),
+                },
                 Some(SecurityScheme::Basic) => {
                     headers.push((
                         "authorization".into(),
@@ -202,7 +162,7 @@ fn build(
     }
     let mut body = None;
     if let Some(rb) = &op.request_body {
-        if let Some(media) = specforge::emit::client::preferred(&rb.content) {
+        if let Some(media) = specforge::ir::wire::preferred(&rb.content) {
             let value = media
                 .examples
                 .values()
@@ -221,12 +181,12 @@ fn build(
                         .unwrap_or(Value::Object(Default::default()))
                 });
             let mt = media.media_type.clone();
-            let bytes = match specforge::emit::client::body_kind(&mt) {
-                specforge::emit::client::BodyKind::Json => {
+            let bytes = match media.kind {
+                MediaKind::Json | MediaKind::JsonSuffix => {
                     serde_json::to_vec(&value).unwrap_or_default()
                 }
-                specforge::emit::client::BodyKind::Form => form_encode(&value).into_bytes(),
-                specforge::emit::client::BodyKind::Multipart => {
+                MediaKind::Form => form_encode(&value).into_bytes(),
+                MediaKind::Multipart => {
                     let boundary = "specforge-boundary";
                     headers.push((
                         "content-type".into(),
@@ -242,8 +202,10 @@ fn build(
                     body = Some(out.into_bytes());
                     return finish(op, path, query, headers, body);
                 }
-                specforge::emit::client::BodyKind::Text => param_text(&value).into_bytes(),
-                specforge::emit::client::BodyKind::Binary => g.bytes(32),
+                MediaKind::Text | MediaKind::Xml | MediaKind::EventStream => {
+                    param_text(&value).into_bytes()
+                }
+                MediaKind::Binary => g.bytes(32),
             };
             let content_type = if mt.contains('*') {
                 "application/octet-stream".to_string()
@@ -260,42 +222,20 @@ fn build(
 fn finish(
     op: &Operation,
     path: String,
-    query: Vec<(String, String)>,
+    query: String,
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
 ) -> SampleRequest {
     let mut path_and_query = path;
     if !query.is_empty() {
         path_and_query.push('?');
-        path_and_query.push_str(
-            &query
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect::<Vec<_>>()
-                .join("&"),
-        );
+        path_and_query.push_str(&query);
     }
     SampleRequest {
         method: op.method,
         path_and_query,
         headers,
         body,
-    }
-}
-
-fn push(
-    loc: ParamLocation,
-    name: &str,
-    text: String,
-    query: &mut Vec<(String, String)>,
-    headers: &mut Vec<(String, String)>,
-    cookies: &mut Vec<String>,
-) {
-    match loc {
-        ParamLocation::Query => query.push((name.to_string(), text)),
-        ParamLocation::Header => headers.push((name.to_ascii_lowercase(), text)),
-        ParamLocation::Cookie => cookies.push(format!("{name}={}", encode(&text))),
-        ParamLocation::Path => {}
     }
 }
 

@@ -5,7 +5,7 @@ use crate::contract::ResponseJudge;
 use crate::requests::Sampler;
 use serde_json::Value;
 use specforge::ir::naming::singular;
-use specforge::ir::{Api, Operation, Segment};
+use specforge::ir::{Api, Operation};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -76,10 +76,13 @@ struct Harvest {
 
 impl Harvest {
     fn record(&mut self, op: &Operation, body: &Value) {
-        let resource = op.segments.iter().rev().find_map(|s| match s {
-            Segment::Literal(l) => Some(singular(&specforge::ir::naming::clean_snake(l))),
-            Segment::Param(_) => None,
-        });
+        let resource = op
+            .template
+            .segments
+            .iter()
+            .rev()
+            .find_map(|s| s.literal())
+            .map(|l| singular(&specforge::ir::naming::clean_snake(l)));
         let object = match body {
             Value::Array(items) => items.first(),
             other => Some(other),
@@ -152,12 +155,7 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
                 .is_none_or(|g| glob(g, &o.name))
         })
         .collect();
-    order.sort_by_key(|o| {
-        o.segments
-            .iter()
-            .filter(|s| matches!(s, Segment::Param(_)))
-            .count()
-    });
+    order.sort_by_key(|o| o.template.param_names().len());
     let base = options.url.trim_end_matches('/');
     let mut results = Vec::new();
     for op in order {

@@ -79,6 +79,26 @@ pub enum Raw {
     Object(Vec<(String, String)>),
 }
 
+impl Raw {
+    /// The value as JSON without a schema: each piece that reads as a JSON
+    /// number, boolean, array or object is that, anything else a string.
+    pub fn lenient_json(&self) -> Value {
+        fn piece(s: &str) -> Value {
+            match serde_json::from_str::<Value>(s) {
+                Ok(v) if !v.is_string() && !v.is_null() => v,
+                _ => Value::String(s.to_string()),
+            }
+        }
+        match self {
+            Raw::Scalar(s) => piece(s),
+            Raw::Array(items) => Value::Array(items.iter().map(|i| piece(i)).collect()),
+            Raw::Object(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| (k.clone(), piece(v))).collect())
+            }
+        }
+    }
+}
+
 /// A scalar as parameter text: strings as they are, `null` as empty, anything
 /// else as JSON (`42`, `true`, `{"a":1}`).
 pub fn text(value: &Value) -> String {

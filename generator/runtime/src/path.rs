@@ -35,6 +35,29 @@ pub enum Piece<'a> {
     Lit(&'a str),
     /// A parameter's value (at least one character).
     Var,
+    /// An integer parameter's value: an optional `-` and digits. Used where the
+    /// template puts it next to other text, so that `{id}{ext}` splits `42.json`.
+    Int,
+    /// A parameter whose schema allows only these values.
+    OneOf(Choices<'a>),
+}
+
+/// The values a [`Piece::OneOf`] allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choices<'a> {
+    /// As string slices (generated code).
+    Strs(&'a [&'a str]),
+    /// As owned strings (values read from a spec at run time).
+    Strings(&'a [String]),
+}
+
+impl<'a> Choices<'a> {
+    fn values(self) -> Vec<&'a str> {
+        match self {
+            Choices::Strs(s) => s.to_vec(),
+            Choices::Strings(s) => s.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// Percent-encode a value for a path segment or a query component: every
@@ -84,6 +107,40 @@ fn split_from<'s>(pieces: &[Piece<'_>], raw: &'s str, at: usize, out: &mut Vec<&
             Some(n) => split_from(tail, raw, at + n, out),
             None => false,
         },
+        Some((Piece::OneOf(choices), tail)) => {
+            // longest choices first, so `.json` is not cut short by `.j`
+            let mut order: Vec<&str> = choices.values();
+            order.sort_by_key(|c| std::cmp::Reverse(c.len()));
+            for c in order {
+                if c.is_empty() {
+                    continue;
+                }
+                if let Some(n) = literal_len(c, rest) {
+                    out.push(&rest[..n]);
+                    if split_from(tail, raw, at + n, out) {
+                        return true;
+                    }
+                    out.pop();
+                }
+            }
+            false
+        }
+        Some((Piece::Int, tail)) => {
+            let digits_from = usize::from(rest.starts_with('-'));
+            let len = rest[digits_from..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            // the longest run first: an integer is not followed by more digits
+            for end in (digits_from + 1..=digits_from + len).rev() {
+                out.push(&rest[..end]);
+                if split_from(tail, raw, at + end, out) {
+                    return true;
+                }
+                out.pop();
+            }
+            false
+        }
         Some((Piece::Var, tail)) => {
             // a variable followed by nothing takes the rest
             if tail.is_empty() {
@@ -97,11 +154,24 @@ fn split_from<'s>(pieces: &[Piece<'_>], raw: &'s str, at: usize, out: &mut Vec<&
                 Some(Piece::Lit(l)) => Some(*l),
                 _ => None,
             };
+            let next_choices = match tail.first() {
+                Some(Piece::OneOf(c)) => Some(*c),
+                _ => None,
+            };
             for (i, c) in rest.char_indices() {
                 let end = i + c.len_utf8();
                 // only where the next literal can start
                 if let Some(l) = next_lit {
                     if literal_len(l, &rest[end..]).is_none() {
+                        continue;
+                    }
+                }
+                if let Some(c) = next_choices {
+                    if !c
+                        .values()
+                        .iter()
+                        .any(|c| literal_len(c, &rest[end..]).is_some())
+                    {
                         continue;
                     }
                 }
@@ -143,4 +213,42 @@ fn literal_len(lit: &str, rest: &str) -> Option<usize> {
         }
     }
     Some(used)
+}
+
+/// Match a raw request path (below the base path, starting with `/`, still
+/// percent-encoded) against a template given as the pieces of each segment.
+/// Returns the raw text of every parameter in template order, or `None`.
+/// A documented trailing slash must be there, an undocumented one must not.
+pub fn match_path<'r, 'p, S: AsRef<[Piece<'p>]>>(
+    segments: &[S],
+    trailing_slash: bool,
+    raw: &'r str,
+) -> Option<Vec<&'r str>> {
+    let mut rest = raw.strip_prefix('/').unwrap_or(raw);
+    if segments.is_empty() {
+        return rest.is_empty().then(Vec::new);
+    }
+    if trailing_slash {
+        rest = rest.strip_suffix('/')?;
+    } else if rest.ends_with('/') {
+        return None;
+    }
+    let mut values = Vec::new();
+    let mut parts = rest.split('/');
+    for pieces in segments {
+        let seg = parts.next()?;
+        let pieces = pieces.as_ref();
+        match pieces {
+            [Piece::Lit(l)] => {
+                if literal_len(l, seg) != Some(seg.len()) {
+                    return None;
+                }
+            }
+            _ => values.extend(split_segment(pieces, seg)?),
+        }
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(values)
 }

@@ -91,6 +91,15 @@ fn segments_split_around_literals() {
     );
     let two = [Piece::Var, Piece::Var];
     assert_eq!(split_segment(&two, "ab"), Some(vec!["a", "b"]));
+    let exts = specforge_runtime::path::Choices::Strs(&[".json", ".xml"]);
+    let typed = [Piece::Int, Piece::OneOf(exts)];
+    assert_eq!(split_segment(&typed, "42.json"), Some(vec!["42", ".json"]));
+    assert_eq!(split_segment(&typed, "42.yaml"), None);
+    let any_then_choice = [Piece::Var, Piece::OneOf(exts)];
+    assert_eq!(
+        split_segment(&any_then_choice, "a.b.xml"),
+        Some(vec!["a.b", ".xml"])
+    );
     let prefix = [Piece::Lit("thumbnail."), Piece::Var];
     assert_eq!(split_segment(&prefix, "thumbnail.png"), Some(vec!["png"]));
     assert_eq!(split_segment(&prefix, "other.png"), None);
@@ -301,4 +310,27 @@ fn problem_bodies_bound_what_they_echo() {
     assert!(b["detail"].as_str().unwrap().ends_with("(10000 bytes)"));
     assert_eq!(problem::truncate("héllo", 2), "h… (6 bytes)");
     assert!(problem::echo(&long).len() < 300);
+}
+
+#[test]
+fn whole_paths_match_with_trailing_slash_rules() {
+    use specforge_runtime::path::match_path;
+    let t = vec![
+        vec![Piece::Lit("Accounts")],
+        vec![Piece::Var],
+        vec![Piece::Lit("Calls")],
+        vec![Piece::Var, Piece::Lit(".json")],
+    ];
+    assert_eq!(
+        match_path(&t, false, "/Accounts/AC1/Calls/CA2.json"),
+        Some(vec!["AC1", "CA2"])
+    );
+    assert_eq!(match_path(&t, false, "/Accounts/AC1/Calls/CA2.json/"), None);
+    assert_eq!(match_path(&t, false, "/Accounts/AC1/Calls/CA2"), None);
+    assert_eq!(match_path(&t, false, "/Accounts/AC1/Calls"), None);
+    let slash = vec![vec![Piece::Lit("apis")]];
+    assert_eq!(match_path(&slash, true, "/apis/"), Some(vec![]));
+    assert_eq!(match_path(&slash, true, "/apis"), None);
+    assert_eq!(match_path(&slash, false, "/apis/"), None);
+    assert_eq!(match_path::<&[Piece]>(&[], false, "/"), Some(vec![]));
 }

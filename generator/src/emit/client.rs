@@ -12,63 +12,42 @@ use super::docs::doc_paragraphs;
 use super::names::{camel, ident, snake, Namer};
 use super::rust_types::RustTypes;
 use super::Degradation;
+use crate::ir::wire::preferred;
+use crate::ir::PathPart;
 use crate::ir::{
-    Api, MediaType, Operation, ParamLocation, ParamStyle, Parameter, Primitive, SecurityScheme,
-    StatusSpec, TypeRef,
+    Api, MediaKind, Operation, ParamLocation, Parameter, Primitive, SecurityScheme, StatusSpec,
+    TypeRef,
 };
+use indexmap::IndexMap;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-/// How a body is carried.
+/// How the emitters render a body of some [`MediaKind`] in Rust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    /// JSON (`application/json`, `*/*+json`).
+pub(crate) enum BodyKind {
+    /// serde_json.
     Json,
-    /// `application/x-www-form-urlencoded`.
+    /// serde_urlencoded / reqwest's form.
     Form,
-    /// `multipart/form-data`.
+    /// reqwest's multipart form; raw bytes on the server.
     Multipart,
-    /// Text (`text/*`, XML).
+    /// `String`.
     Text,
-    /// Anything else, as bytes.
+    /// Bytes.
     Binary,
 }
 
-/// Classify a media type.
-pub fn body_kind(media: &str) -> BodyKind {
-    let m = media
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if m == "application/json" || m.ends_with("+json") || m == "*/*" || m == "application/*" {
-        BodyKind::Json
-    } else if m == "application/x-www-form-urlencoded" {
-        BodyKind::Form
-    } else if m == "multipart/form-data" || m.starts_with("multipart/") {
-        BodyKind::Multipart
-    } else if m.starts_with("text/")
-        || m.ends_with("/xml")
-        || m.ends_with("+xml")
-        || m == "application/javascript"
-    {
-        BodyKind::Text
-    } else {
-        BodyKind::Binary
+impl BodyKind {
+    /// The rendering of a media kind the IR decided.
+    pub(crate) fn of(kind: MediaKind) -> Self {
+        match kind {
+            MediaKind::Json | MediaKind::JsonSuffix => BodyKind::Json,
+            MediaKind::Form => BodyKind::Form,
+            MediaKind::Multipart => BodyKind::Multipart,
+            MediaKind::Text | MediaKind::Xml | MediaKind::EventStream => BodyKind::Text,
+            MediaKind::Binary => BodyKind::Binary,
+        }
     }
-}
-
-/// The media type of a content list that a client prefers.
-pub fn preferred(content: &[MediaType]) -> Option<&MediaType> {
-    let rank = |m: &MediaType| match body_kind(&m.media_type) {
-        BodyKind::Json => 0,
-        BodyKind::Form => 1,
-        BodyKind::Multipart => 2,
-        BodyKind::Text => 3,
-        BodyKind::Binary => 4,
-    };
-    content.iter().min_by_key(|m| rank(m))
 }
 
 /// The `Client` setter for each API key scheme (`with_api_key_header`...), by scheme name.
@@ -110,18 +89,7 @@ pub fn arg_type(types: &RustTypes<'_>, t: &TypeRef, prefix: &TokenStream) -> Tok
 /// Required parameters of a client method, in argument order: path parameters in
 /// template order, then required query, header and cookie parameters.
 pub fn required_params(op: &Operation) -> Vec<&Parameter> {
-    let mut out: Vec<&Parameter> = Vec::new();
-    for seg in &op.segments {
-        if let crate::ir::Segment::Param(n) = seg {
-            if let Some(p) = op
-                .parameters
-                .iter()
-                .find(|p| p.location == ParamLocation::Path && &p.name == n)
-            {
-                out.push(p);
-            }
-        }
-    }
+    let mut out = op.path_params();
     out.extend(
         op.parameters
             .iter()
@@ -130,12 +98,41 @@ pub fn required_params(op: &Operation) -> Vec<&Parameter> {
     out
 }
 
+/// The runtime codec of a parameter, as a Rust expression.
+pub(crate) fn codec_tokens(p: &Parameter) -> TokenStream {
+    let name = &p.name;
+    let location = format_ident!(
+        "{}",
+        format!(
+            "{:?}",
+            specforge_runtime::params::Location::from(p.location)
+        )
+    );
+    let style = format_ident!(
+        "{}",
+        format!("{:?}", specforge_runtime::params::Style::from(p.style))
+    );
+    let explode = p.explode;
+    let allow_reserved = p.allow_reserved;
+    quote! {
+        super::runtime::params::Codec {
+            name: #name,
+            location: super::runtime::params::Location::#location,
+            style: super::runtime::params::Style::#style,
+            explode: #explode,
+            allow_reserved: #allow_reserved,
+        }
+    }
+}
+
 /// Rust items of the client module, and what had to be approximated.
 pub struct ClientEmitter<'a> {
     types: &'a RustTypes<'a>,
     api: &'a Api,
     namer: Namer,
     degraded: Vec<Degradation>,
+    /// Each operation's method name (by IR name), from `names::operation_methods`.
+    methods: IndexMap<String, String>,
     support: TokenStream,
 }
 
@@ -154,6 +151,7 @@ impl<'a> ClientEmitter<'a> {
             api: types.api(),
             namer,
             degraded: Vec::new(),
+            methods: super::names::operation_methods(types.api()),
             support: TokenStream::new(),
         }
     }
@@ -196,6 +194,21 @@ impl<'a> ClientEmitter<'a> {
             TokenStream::new()
         };
         let (auth_fields, auth_setters, auth_apply) = auth;
+        let has_credentials = !auth_apply.is_empty();
+        let (credentials_struct, credentials_field, credentials_init) = if has_credentials {
+            (
+                quote! {
+                    #[derive(Debug, Clone, Default)]
+                    struct Credentials {
+                        #auth_fields
+                    }
+                },
+                quote! { credentials: Credentials, },
+                quote! { credentials: Credentials::default() },
+            )
+        } else {
+            (TokenStream::new(), TokenStream::new(), TokenStream::new())
+        };
         let body = quote! {
             #use_types
 
@@ -264,17 +277,14 @@ impl<'a> ClientEmitter<'a> {
                 }
             }
 
-            #[derive(Debug, Clone, Default)]
-            struct Credentials {
-                #auth_fields
-            }
+            #credentials_struct
 
             #[doc = #base_doc]
             #[derive(Debug, Clone)]
             pub struct Client {
                 base_url: String,
                 http: ::reqwest::Client,
-                credentials: Credentials,
+                #credentials_field
             }
 
             impl Client {
@@ -286,7 +296,7 @@ impl<'a> ClientEmitter<'a> {
                 /// A client for `base_url` that sends through `http` (timeouts, proxies, TLS are yours to set).
                 pub fn with_http_client(base_url: impl Into<String>, http: ::reqwest::Client) -> Self {
                     let base_url = base_url.into().trim_end_matches('/').to_string();
-                    Self { base_url, http, credentials: Credentials::default() }
+                    Self { base_url, http, #credentials_init }
                 }
 
                 /// The base URL requests go to.
@@ -301,21 +311,19 @@ impl<'a> ClientEmitter<'a> {
                 #(#methods)*
             }
 
-            /// Percent-encode one path segment.
-            fn encode_path(value: &str) -> String {
-                const SEGMENT: &::percent_encoding::AsciiSet = &::percent_encoding::NON_ALPHANUMERIC
-                    .remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-                ::percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+            /// Append one `name=value` pair to a `Cookie` header value.
+            #[allow(dead_code)]
+            fn add_cookie(cookies: &mut String, pair: String) {
+                if !cookies.is_empty() {
+                    cookies.push_str("; ");
+                }
+                cookies.push_str(&pair);
             }
 
-            /// A parameter value as text: strings without quotes, anything else as JSON.
+            /// A parameter value as JSON, for the runtime's codecs.
             #[allow(dead_code)]
-            fn json_param<T: ::serde::Serialize + ?Sized>(value: &T) -> String {
-                match ::serde_json::to_value(value) {
-                    Ok(::serde_json::Value::String(s)) => s,
-                    Ok(other) => other.to_string(),
-                    Err(_) => String::new(),
-                }
+            fn wire<T: ::serde::Serialize + ?Sized>(value: &T) -> ::serde_json::Value {
+                ::serde_json::to_value(value).unwrap_or(::serde_json::Value::Null)
             }
 
             #[allow(dead_code)]
@@ -413,6 +421,10 @@ impl<'a> ClientEmitter<'a> {
                 SecurityScheme::Other { .. } => {}
             }
         }
+        if has_arms.is_empty() {
+            // no scheme the client can send: no credentials at all
+            return (TokenStream::new(), setters, TokenStream::new());
+        }
         let apply = quote! {
             /// Apply the first security alternative whose credentials are all configured.
             #[allow(dead_code)]
@@ -440,52 +452,32 @@ impl<'a> ClientEmitter<'a> {
         arg_type(self.types, t, prefix)
     }
 
-    /// Statements adding one parameter held in `value` to `__req`/`__url`.
+    /// Statements adding one parameter held in `value` to `__query`, `__req` or
+    /// `__cookies`, encoded by the runtime codec the IR decided.
     fn add_param(&self, p: &Parameter, value: TokenStream) -> TokenStream {
-        let name = &p.name;
-        let sep = match p.style {
-            ParamStyle::SpaceDelimited => " ",
-            ParamStyle::PipeDelimited => "|",
-            _ => ",",
-        };
+        let codec = codec_tokens(p);
         match p.location {
             ParamLocation::Query => {
-                if let (TypeRef::Array { items, .. }, true) =
-                    (self.types.resolve(&p.schema), p.explode)
-                {
-                    let inner = if self.types.is_text(items) {
-                        quote! { v.as_str() }
-                    } else {
-                        self.types.to_text(items, quote! { v }, ",")
-                    };
-                    quote! {
-                        for v in #value.iter() {
-                            __req = __req.query(&[(#name, #inner)]);
-                        }
-                    }
-                } else {
-                    let text = self.types.to_text(&p.schema, value, sep);
-                    quote! { __req = __req.query(&[(#name, #text)]); }
-                }
+                quote! { #codec.encode_query(&wire(&#value), &mut __query); }
             }
             ParamLocation::Header => {
-                let text = self.types.to_text(&p.schema, value, sep);
-                quote! { __req = __req.header(#name, #text); }
+                let name = &p.name;
+                quote! { __req = __req.header(#name, #codec.encode_value(&wire(&#value))); }
             }
             ParamLocation::Cookie => {
-                let text = self.types.to_text(&p.schema, value, sep);
-                quote! { __cookies.push(format!("{}={}", #name, #text)); }
+                quote! { add_cookie(&mut __cookies, #codec.encode_cookie(&wire(&#value))); }
             }
             ParamLocation::Path => TokenStream::new(),
         }
     }
 
     fn operation(&mut self, op: &Operation, prefix: &TokenStream) -> TokenStream {
-        let method_name = ident(&snake(&op.name));
+        let method_name = ident(&self.methods[&op.name]);
         let op_camel = camel(&op.name);
         let mut args = Namer::with_reserved(&["self", "params", "body"]);
         let mut arg_decls = Vec::new();
         let mut stmts = Vec::new();
+        let mut query_stmts: Vec<TokenStream> = Vec::new();
         let mut path_values: std::collections::HashMap<String, TokenStream> =
             std::collections::HashMap::new();
         let has_cookies = op
@@ -503,13 +495,10 @@ impl<'a> ClientEmitter<'a> {
             let ty = self.arg_type(&p.schema, prefix);
             arg_decls.push(quote! { #a: #ty });
             if p.location == ParamLocation::Path {
-                let text = if self.types.is_text(&p.schema) {
-                    quote! { #a }
-                } else {
-                    let t = self.types.to_text(&p.schema, quote! { #a }, ",");
-                    quote! { &#t }
-                };
-                path_values.insert(p.name.clone(), text);
+                let codec = codec_tokens(p);
+                path_values.insert(p.name.clone(), quote! { #codec.encode_value(&wire(&#a)) });
+            } else if p.location == ParamLocation::Query {
+                query_stmts.push(self.add_param(p, quote! { #a }));
             } else {
                 stmts.push(self.add_param(p, quote! { #a }));
             }
@@ -533,12 +522,18 @@ impl<'a> ClientEmitter<'a> {
                         .unwrap_or_default()
                 );
                 fields.push(quote! { #[doc = #doc] pub #f: Option<#ty>, });
-                stmts.push({
-                    let add = self.add_param(p, quote! { v });
-                    quote! { if let Some(v) = &params.#f { #add } }
-                });
+                let add = self.add_param(p, quote! { v });
+                let stmt = quote! { if let Some(v) = &params.#f { #add } };
+                if p.location == ParamLocation::Query {
+                    query_stmts.push(stmt);
+                } else {
+                    stmts.push(stmt);
+                }
             }
-            let doc = format!(" Optional parameters of [`Client::{}`].", snake(&op.name));
+            let doc = format!(
+                " Optional parameters of [`Client::{}`].",
+                self.methods[&op.name]
+            );
             params_struct = quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, Default)]
@@ -552,7 +547,7 @@ impl<'a> ClientEmitter<'a> {
             if let Some(media) = preferred(&rb.content) {
                 let b = format_ident!("body");
                 let mt = &media.media_type;
-                let kind = body_kind(mt);
+                let kind = BodyKind::of(media.kind);
                 if rb.content.len() > 1 {
                     let others: Vec<&str> = rb
                         .content
@@ -622,23 +617,50 @@ impl<'a> ClientEmitter<'a> {
                 }
             }
         }
-        // URL
+        // URL: literal text as the template writes it, each parameter encoded for its place
         let mut url_stmts = vec![quote! { let mut __url = self.base_url.clone(); }];
-        for seg in &op.segments {
-            match seg {
-                crate::ir::Segment::Literal(l) => {
-                    let s = format!("/{l}");
-                    url_stmts.push(quote! { __url.push_str(#s); });
-                }
-                crate::ir::Segment::Param(n) => {
-                    let v = path_values.get(n).cloned().unwrap_or_else(|| quote! { "" });
-                    url_stmts.push(quote! { __url.push('/'); __url.push_str(&encode_path(#v)); });
+        let push_literal = |l: &str| -> TokenStream {
+            let mut chars = l.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => quote! { __url.push(#c); },
+                _ => quote! { __url.push_str(#l); },
+            }
+        };
+        let mut literal = String::new();
+        for seg in &op.template.segments {
+            literal.push('/');
+            for part in &seg.parts {
+                match part {
+                    PathPart::Literal(l) => literal.push_str(l),
+                    PathPart::Param(n) => {
+                        if !literal.is_empty() {
+                            url_stmts.push(push_literal(&literal));
+                            literal.clear();
+                        }
+                        let v = path_values.get(n).cloned().unwrap_or_else(|| quote! { "" });
+                        url_stmts.push(quote! { __url.push_str(&#v); });
+                    }
                 }
             }
         }
-        if op.segments.is_empty() {
-            url_stmts.push(quote! { __url.push('/'); });
+        if op.template.trailing_slash || op.template.segments.is_empty() {
+            literal.push('/');
         }
+        if !literal.is_empty() {
+            url_stmts.push(push_literal(&literal));
+        }
+        let has_query = op
+            .parameters
+            .iter()
+            .any(|p| p.location == ParamLocation::Query);
+        let (query_decl, query_finish) = if has_query {
+            (
+                quote! { let mut __query = String::new(); },
+                quote! { if !__query.is_empty() { __url.push('?'); __url.push_str(&__query); } },
+            )
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
         let method = format_ident!("{}", op.method.as_str());
         let security: Vec<TokenStream> = op
             .security
@@ -648,18 +670,23 @@ impl<'a> ClientEmitter<'a> {
                 quote! { &[#(#names),*] }
             })
             .collect();
-        let authorize = if security.is_empty() {
+        let has_credentials = self
+            .api
+            .security_schemes
+            .values()
+            .any(|s| !matches!(s.credential(), crate::ir::Credential::Unsupported { .. }));
+        let authorize = if security.is_empty() || !has_credentials {
             TokenStream::new()
         } else {
             quote! { __req = self.authorize(__req, &[#(#security),*]); }
         };
         let cookies_decl = if has_cookies {
-            quote! { let mut __cookies: Vec<String> = Vec::new(); }
+            quote! { let mut __cookies = String::new(); }
         } else {
             TokenStream::new()
         };
         let cookies_send = if has_cookies {
-            quote! { if !__cookies.is_empty() { __req = __req.header(::reqwest::header::COOKIE, __cookies.join("; ")); } }
+            quote! { if !__cookies.is_empty() { __req = __req.header(::reqwest::header::COOKIE, __cookies); } }
         } else {
             TokenStream::new()
         };
@@ -676,11 +703,21 @@ impl<'a> ClientEmitter<'a> {
                 deprecated,
             ])
         };
+        let mutated =
+            !stmts.is_empty() || has_cookies || !body_stmt.is_empty() || !authorize.is_empty();
+        let req_binding = if mutated {
+            quote! { mut __req }
+        } else {
+            quote! { __req }
+        };
         let method_tokens = quote! {
             #docs
             pub async fn #method_name(&self, #(#arg_decls),*) -> Result<ApiResponse<#success_ty>, Error<#error_ty>> {
                 #(#url_stmts)*
-                let mut __req = self.http.request(::reqwest::Method::#method, __url);
+                #query_decl
+                #(#query_stmts)*
+                #query_finish
+                let #req_binding = self.http.request(::reqwest::Method::#method, __url);
                 #cookies_decl
                 #(#stmts)*
                 #cookies_send
@@ -715,7 +752,7 @@ impl<'a> ClientEmitter<'a> {
         for r in &op.responses {
             let (ty, decode, unit) = match preferred(&r.content) {
                 None => (quote! { () }, quote! { () }, true),
-                Some(m) => match body_kind(&m.media_type) {
+                Some(m) => match BodyKind::of(m.kind) {
                     BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
                         let t = m
                             .schema
@@ -746,13 +783,7 @@ impl<'a> ClientEmitter<'a> {
         let successes: Vec<&R> = rs.iter().filter(|r| r.status.is_success()).collect();
         let errors: Vec<&R> = rs.iter().filter(|r| !r.status.is_success()).collect();
         let mut extra = TokenStream::new();
-        let variant_of = |s: StatusSpec| -> Ident {
-            match s {
-                StatusSpec::Code(c) => format_ident!("Status{}", c),
-                StatusSpec::Range(r) => format_ident!("Status{}xx", r),
-                StatusSpec::Default => format_ident!("Default"),
-            }
-        };
+        let variant_of = |s: StatusSpec| -> Ident { format_ident!("{}", s.variant_name()) };
         let pattern = |s: StatusSpec| -> TokenStream {
             match s {
                 StatusSpec::Code(c) => {
@@ -782,7 +813,7 @@ impl<'a> ClientEmitter<'a> {
             });
             let doc = format!(
                 " The documented {kind} responses of [`Client::{}`].",
-                snake(&op.name)
+                self.methods[&op.name]
             );
             extra.extend(quote! {
                 #[doc = #doc]
@@ -810,11 +841,7 @@ impl<'a> ClientEmitter<'a> {
         };
         // arms: exact codes, then ranges, then default
         let mut ordered: Vec<&R> = rs.iter().collect();
-        ordered.sort_by_key(|r| match r.status {
-            StatusSpec::Code(_) => 0,
-            StatusSpec::Range(_) => 1,
-            StatusSpec::Default => 2,
-        });
+        ordered.sort_by_key(|r| r.status.precedence());
         let mut arms = Vec::new();
         let mut has_wildcard = false;
         for r in ordered {

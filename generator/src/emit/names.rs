@@ -102,6 +102,57 @@ impl Namer {
     }
 }
 
+/// Names every generated `Client` and `Api` already has, or that its users call on
+/// them through std traits: an operation may not take one as its method name.
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "with_http_client",
+    "base_url",
+    "authorize",
+    "with_bearer_token",
+    "with_basic_auth",
+    "clone",
+    "clone_from",
+    "fmt",
+    "eq",
+    "ne",
+    "hash",
+    "default",
+    "into",
+    "from",
+    "try_into",
+    "try_from",
+    "borrow",
+    "to_owned",
+    "type_id",
+];
+
+/// The method name of each operation (by IR name), the same on the generated
+/// `Client` and on the server's `Api` trait: the operation's snake_case name,
+/// or `…_operation` where that is one of the types' own methods (reserved names
+/// plus the API-key setters).
+pub fn operation_methods(api: &crate::ir::Api) -> indexmap::IndexMap<String, String> {
+    let setters = super::client::api_key_setters(api);
+    let mut namer = Namer::with_reserved(RESERVED_METHODS);
+    for s in setters.values() {
+        namer.used.insert(s.to_lowercase());
+    }
+    api.operations
+        .iter()
+        .map(|op| {
+            let base = snake(&op.name);
+            let taken =
+                RESERVED_METHODS.contains(&base.as_str()) || setters.values().any(|s| *s == base);
+            let name = if taken {
+                namer.unique(&format!("{base}_operation"))
+            } else {
+                namer.unique(&base)
+            };
+            (op.name.clone(), name)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,17 +6,21 @@
 //! `400 application/problem+json` naming the parameter or body field; an
 //! undocumented content type gets 415; unknown paths 404; wrong methods 405.
 
-use super::client::{body_kind, preferred, BodyKind};
+use super::client::codec_tokens;
+use super::client::BodyKind;
 use super::docs::doc_paragraphs;
 use super::names::{camel, ident, snake, Namer};
 use super::rust_types::RustTypes;
 use super::Degradation;
+use crate::ir::wire::preferred;
+use crate::ir::wire::ParamText;
 use crate::ir::{
-    Api, Operation, ParamLocation, ParamStyle, Parameter, Response, Segment, StatusSpec, TypeRef,
+    Api, Operation, ParamLocation, ParamShape, Parameter, Response, StatusSpec, TypeRef,
 };
 use indexmap::IndexMap;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
+use specforge_runtime::path::{Choices, Piece};
 
 /// Rust items of the server module.
 pub struct ServerEmitter<'a> {
@@ -24,6 +28,10 @@ pub struct ServerEmitter<'a> {
     api: &'a Api,
     namer: Namer,
     degraded: Vec<Degradation>,
+    /// Each operation's method name (by IR name), from `names::operation_methods`.
+    methods: IndexMap<String, String>,
+    /// Each operation's template constant, by operation name.
+    templates: IndexMap<String, Ident>,
 }
 
 /// What an operation's handler needs to know about its body.
@@ -43,6 +51,8 @@ impl<'a> ServerEmitter<'a> {
             api: types.api(),
             namer,
             degraded: Vec::new(),
+            methods: super::names::operation_methods(types.api()),
+            templates: IndexMap::new(),
         }
     }
 
@@ -52,41 +62,65 @@ impl<'a> ServerEmitter<'a> {
         let mut items = TokenStream::new();
         let mut methods = Vec::new();
         let mut handlers = TokenStream::new();
-        // routes: normalized template -> [(method, handler)]
-        let mut routes: IndexMap<String, Vec<(Ident, Ident, String)>> = IndexMap::new();
+        // routes: skeleton -> method -> handlers, most specific template first
+        type Candidates = Vec<(Ident, (usize, std::cmp::Reverse<usize>), String)>;
+        let mut routes: IndexMap<String, IndexMap<Ident, Candidates>> = IndexMap::new();
         for op in &self.api.operations {
             let (item, method, handler, handler_name) = self.operation(op, &prefix);
             items.extend(item);
             methods.push(method);
             handlers.extend(handler);
-            let template = op.positional_route(&self.api.base_path);
+            let skeleton = op.template.route(&self.api.base_path);
             let verb = format_ident!("{}", op.method.as_str().to_lowercase());
-            let entry = routes.entry(template.clone()).or_default();
-            if entry.iter().any(|(v, _, _)| *v == verb) {
-                self.degraded.push(Degradation::op(
-                    &op.name,
-                    &op.pointer,
-                    &format!(
-                        "{} {template} is already served by another operation; not routed",
-                        op.method.as_str()
-                    ),
-                ));
-                continue;
-            }
-            entry.push((verb, handler_name, op.name.clone()));
+            let candidates = routes.entry(skeleton).or_default().entry(verb).or_default();
+            candidates.push((handler_name, op.template.specificity(), op.name.clone()));
         }
-        let route_calls = routes.iter().map(|(template, handlers)| {
+        let mut dispatchers = TokenStream::new();
+        let mut route_stmts = Vec::new();
+        for (skeleton, verbs) in &mut routes {
             let mut chain = TokenStream::new();
-            for (i, (verb, h, _)) in handlers.iter().enumerate() {
-                if i == 0 {
-                    chain.extend(quote! { ::axum::routing::#verb(#h::<A>) });
+            for (i, (verb, candidates)) in verbs.iter_mut().enumerate() {
+                // stable: equal specificity keeps document order
+                candidates.sort_by_key(|c| std::cmp::Reverse(c.1));
+                let target = if candidates.len() == 1 {
+                    let h = &candidates[0].0;
+                    quote! { #h::<A> }
                 } else {
-                    chain.extend(quote! { .#verb(#h::<A>) });
+                    let name = format_ident!("dispatch_{}", snake(&candidates[0].2));
+                    let tries: Vec<TokenStream> = candidates.iter().map(|(h, _, op)| {
+                        let t = &self.templates[op];
+                        quote! {
+                            if super::runtime::path::match_path(#t.0, #t.1, below_base(&path)).is_some() {
+                                return #h::<A>(state, request).await;
+                            }
+                        }
+                    }).collect();
+                    let doc = format!(
+                        " Picks among the operations whose templates share the route `{skeleton}`."
+                    );
+                    dispatchers.extend(quote! {
+                        #[doc = #doc]
+                        async fn #name<A: Api>(
+                            state: ::axum::extract::State<::std::sync::Arc<A>>,
+                            request: ::axum::extract::Request,
+                        ) -> ::axum::response::Response {
+                            let path = request.uri().path().to_string();
+                            #(#tries)*
+                            not_found(request.uri().clone()).await
+                        }
+                    });
+                    quote! { #name::<A> }
+                };
+                if i == 0 {
+                    chain.extend(quote! { ::axum::routing::#verb(#target) });
+                } else {
+                    chain.extend(quote! { .#verb(#target) });
                 }
             }
-            quote! { .route(#template, #chain) }
-        });
+            route_stmts.push(quote! { let router = router.route(#skeleton, #chain); });
+        }
         let enum_impls = self.enum_params();
+        let base_path = &self.api.base_path;
         let use_types = if self.api.types.is_empty() {
             TokenStream::new()
         } else {
@@ -104,8 +138,9 @@ impl<'a> ServerEmitter<'a> {
 
             /// An axum router serving every operation of `api` under the spec's base path.
             pub fn router<A: Api>(api: A) -> ::axum::Router {
-                ::axum::Router::new()
-                    #(#route_calls)*
+                let router = ::axum::Router::new();
+                #(#route_stmts)*
+                router
                     .fallback(not_found)
                     .method_not_allowed_fallback(method_not_allowed)
                     .with_state(::std::sync::Arc::new(api))
@@ -114,6 +149,8 @@ impl<'a> ServerEmitter<'a> {
             #items
 
             #handlers
+
+            #dispatchers
 
             async fn not_found(uri: ::axum::http::Uri) -> ::axum::response::Response {
                 problem(::axum::http::StatusCode::NOT_FOUND, "Not Found", format!("no operation is documented at {}", uri.path()), "path")
@@ -125,16 +162,11 @@ impl<'a> ServerEmitter<'a> {
 
             /// An RFC 9457 problem response with one violation.
             fn problem(status: ::axum::http::StatusCode, title: &str, detail: String, location: &str) -> ::axum::response::Response {
-                let body = ::serde_json::json!({
-                    "type": "about:blank",
-                    "title": title,
-                    "status": status.as_u16(),
-                    "detail": detail,
-                    "violations": [{ "location": location, "message": detail }],
-                });
+                let violation = super::runtime::problem::Violation { location: location.to_string(), message: detail.clone() };
+                let body = super::runtime::problem::body(status.as_u16(), title, &detail, &[violation]);
                 (
                     status,
-                    [(::axum::http::header::CONTENT_TYPE, "application/problem+json")],
+                    [(::axum::http::header::CONTENT_TYPE, super::runtime::problem::MEDIA_TYPE)],
                     body.to_string(),
                 )
                     .into_response()
@@ -174,78 +206,54 @@ impl<'a> ServerEmitter<'a> {
 
             #enum_impls
 
+            /// One scalar parameter, typed.
             #[allow(dead_code)]
-            fn parse<T: FromParam>(value: Option<&str>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
-                match value {
-                    None => Ok(None),
-                    Some(v) => T::from_param(v).map(Some).map_err(|e| bad_request(location, format!("{location}: {e}"))),
-                }
+            fn read_scalar<T: FromParam>(raw: Option<super::runtime::params::Raw>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
+                use super::runtime::params::Raw;
+                let text = match raw {
+                    None => return Ok(None),
+                    Some(Raw::Scalar(s)) => s,
+                    Some(Raw::Array(items)) => items.join(","),
+                    Some(Raw::Object(entries)) => entries.into_iter().map(|(k, v)| format!("{k},{v}")).collect::<Vec<_>>().join(","),
+                };
+                T::from_param(&text).map(Some).map_err(|e| bad_request(location, format!("{location}: {e}")))
             }
 
+            /// An array parameter of scalars, typed item by item.
             #[allow(dead_code)]
-            fn parse_json<T: ::serde::de::DeserializeOwned>(value: Option<&str>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
-                match value {
-                    None => Ok(None),
-                    Some(v) => ::serde_json::from_str(v)
-                        .or_else(|_| ::serde_json::from_value(::serde_json::Value::String(v.to_string())))
-                        .map(Some)
-                        .map_err(|e| bad_request(location, format!("{location}: {e}"))),
-                }
-            }
-
-            #[allow(dead_code)]
-            fn parse_list<T: FromParam>(values: Vec<&str>, location: &str) -> Result<Option<Vec<T>>, ::axum::response::Response> {
-                if values.is_empty() {
-                    return Ok(None);
-                }
-                values
-                    .into_iter()
+            fn read_list<T: FromParam>(raw: Option<super::runtime::params::Raw>, location: &str) -> Result<Option<Vec<T>>, ::axum::response::Response> {
+                use super::runtime::params::Raw;
+                let items = match raw {
+                    None => return Ok(None),
+                    Some(Raw::Array(items)) => items,
+                    Some(Raw::Scalar(s)) => vec![s],
+                    Some(Raw::Object(entries)) => entries.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+                };
+                items
+                    .iter()
                     .map(|v| T::from_param(v).map_err(|e| bad_request(location, format!("{location}: {e}"))))
                     .collect::<Result<Vec<T>, _>>()
                     .map(Some)
             }
 
+            /// A parameter of any other type, through its JSON form.
+            #[allow(dead_code)]
+            fn read_json<T: ::serde::de::DeserializeOwned>(raw: Option<super::runtime::params::Raw>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
+                let Some(raw) = raw else { return Ok(None) };
+                let lenient = raw.lenient_json();
+                let as_text = match &raw {
+                    super::runtime::params::Raw::Scalar(s) => Some(::serde_json::Value::String(s.clone())),
+                    _ => None,
+                };
+                ::serde_json::from_value(lenient)
+                    .or_else(|e| as_text.map(::serde_json::from_value).unwrap_or(Err(e)))
+                    .map(Some)
+                    .map_err(|e| bad_request(location, format!("{location}: {e}")))
+            }
+
             #[allow(dead_code)]
             fn required<T>(value: Option<T>, location: &str) -> Result<T, ::axum::response::Response> {
                 value.ok_or_else(|| bad_request(location, format!("{location} is required")))
-            }
-
-            #[allow(dead_code)]
-            fn decode(raw: &str) -> String {
-                ::percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
-            }
-
-            #[allow(dead_code)]
-            fn path_params(raw: &::axum::extract::RawPathParams) -> Vec<(String, String)> {
-                raw.iter().map(|(k, v)| (k.to_string(), decode(v))).collect()
-            }
-
-            #[allow(dead_code)]
-            fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-                query
-                    .unwrap_or("")
-                    .split('&')
-                    .filter(|p| !p.is_empty())
-                    .map(|p| {
-                        let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                        (decode(&k.replace('+', " ")), decode(&v.replace('+', " ")))
-                    })
-                    .collect()
-            }
-
-            #[allow(dead_code)]
-            fn get<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
-                pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-            }
-
-            #[allow(dead_code)]
-            fn get_all<'p>(pairs: &'p [(String, String)], name: &str) -> Vec<&'p str> {
-                pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
-            }
-
-            #[allow(dead_code)]
-            fn split(value: Option<&str>, separator: char) -> Vec<&str> {
-                value.map(|v| v.split(separator).collect()).unwrap_or_default()
             }
 
             #[allow(dead_code)]
@@ -255,21 +263,23 @@ impl<'a> ServerEmitter<'a> {
 
             #[allow(dead_code)]
             fn cookies(headers: &::axum::http::HeaderMap) -> Vec<(String, String)> {
-                headers
-                    .get_all(::axum::http::header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(';'))
-                    .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-                    .collect()
+                super::runtime::params::cookie_pairs(
+                    headers.get_all(::axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()),
+                )
             }
 
-            /// Largest request body read (64 MiB).
-            const BODY_LIMIT: usize = 64 * 1024 * 1024;
+            /// The spec's base path; operation templates are below it.
+            const BASE_PATH: &str = #base_path;
+
+            /// The request path below the base path.
+            #[allow(dead_code)]
+            fn below_base(path: &str) -> &str {
+                path.strip_prefix(BASE_PATH).unwrap_or(path)
+            }
 
             #[allow(dead_code)]
             async fn read_body(body: ::axum::body::Body) -> Result<::axum::body::Bytes, ::axum::response::Response> {
-                ::axum::body::to_bytes(body, BODY_LIMIT)
+                ::axum::body::to_bytes(body, super::runtime::problem::BODY_LIMIT)
                     .await
                     .map_err(|e| problem(::axum::http::StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", format!("cannot read the body: {e}"), "body"))
             }
@@ -277,14 +287,14 @@ impl<'a> ServerEmitter<'a> {
             /// Check the request's content type against the documented ones.
             #[allow(dead_code)]
             fn content_type_ok(headers: &::axum::http::HeaderMap, accepted: &[&str]) -> Result<(), ::axum::response::Response> {
-                let given = header(headers, "content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                if accepted.iter().any(|a| *a == given || (*a == "*/*") || (a.ends_with("/*") && given.starts_with(a.trim_end_matches('*')))) {
+                let given = header(headers, "content-type").unwrap_or("");
+                if super::runtime::media::accepted(accepted.iter().copied(), given) {
                     Ok(())
                 } else {
                     Err(problem(
                         ::axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                         "Unsupported Media Type",
-                        format!("content type {given:?} is not one of {}", accepted.join(", ")),
+                        format!("content type {} is not one of {}", super::runtime::problem::echo(&super::runtime::media::essence(given)), accepted.join(", ")),
                         "header.Content-Type",
                     ))
                 }
@@ -374,19 +384,38 @@ impl<'a> ServerEmitter<'a> {
         self.types.rust(t.non_null(), prefix)
     }
 
-    /// An expression of type `Result<Option<T>, Response>` reading parameter `p`.
-    fn read_param(&self, p: &Parameter, path_key: Option<&str>) -> TokenStream {
+    /// An expression of type `Result<Option<T>, Response>` reading parameter `p`
+    /// through the runtime codec the IR decided for it.
+    fn read_param(&self, p: &Parameter, op: &Operation) -> TokenStream {
         let location = format!("{}.{}", p.location.as_str(), p.name);
         let name = &p.name;
         let ty = self.param_type(&p.schema, &quote! { types:: });
-        let source_one = match p.location {
-            ParamLocation::Path => {
-                let key = path_key.unwrap_or(name);
-                quote! { get(&__path, #key) }
+        let codec = codec_tokens(p);
+        let shape = format_ident!(
+            "{}",
+            match p.shape {
+                ParamShape::Scalar => "Scalar",
+                ParamShape::Array => "Array",
+                ParamShape::Object => "Object",
             }
-            ParamLocation::Query => quote! { get(&__query, #name) },
-            ParamLocation::Header => quote! { header(&parts.headers, #name) },
-            ParamLocation::Cookie => quote! { get(&__cookies, #name) },
+        );
+        let shape = quote! { super::runtime::params::Shape::#shape };
+        let raw = match p.location {
+            ParamLocation::Path => quote! {
+                __path.iter().find(|(n, _)| *n == #name).and_then(|(_, v)| #codec.decode_value(v, #shape))
+            },
+            ParamLocation::Query => {
+                let others: Vec<&str> = op
+                    .params_in(ParamLocation::Query)
+                    .filter(|q| q.name != p.name)
+                    .map(|q| q.name.as_str())
+                    .collect();
+                quote! { #codec.decode_query(&__query, #shape, &[#(#others),*]) }
+            }
+            ParamLocation::Header => quote! {
+                header(&parts.headers, #name).and_then(|v| #codec.decode_value(v, #shape))
+            },
+            ParamLocation::Cookie => quote! { #codec.decode_cookie(&__cookies, #shape) },
         };
         let scalar = |t: &TypeRef| -> bool {
             matches!(self.types.resolve(t), TypeRef::Primitive { .. })
@@ -395,20 +424,12 @@ impl<'a> ServerEmitter<'a> {
         match self.types.resolve(p.schema.non_null()) {
             TypeRef::Array { items, .. } if scalar(items) => {
                 let item_ty = self.types.rust(items, &quote! { types:: });
-                let sep = match p.style {
-                    ParamStyle::SpaceDelimited => ' ',
-                    ParamStyle::PipeDelimited => '|',
-                    _ => ',',
-                };
-                let values = if p.location == ParamLocation::Query && p.explode {
-                    quote! { get_all(&__query, #name) }
-                } else {
-                    quote! { split(#source_one, #sep) }
-                };
-                quote! { parse_list::<#item_ty>(#values, #location) }
+                quote! { read_list::<#item_ty>(#raw, #location) }
             }
-            _ if scalar(&p.schema) => quote! { parse::<#ty>(#source_one, #location) },
-            _ => quote! { parse_json::<#ty>(#source_one, #location) },
+            _ if scalar(&p.schema) && p.shape == ParamShape::Scalar => {
+                quote! { read_scalar::<#ty>(#raw, #location) }
+            }
+            _ => quote! { read_json::<#ty>(#raw, #location) },
         }
     }
 
@@ -418,23 +439,14 @@ impl<'a> ServerEmitter<'a> {
         prefix: &TokenStream,
     ) -> (TokenStream, TokenStream, TokenStream, Ident) {
         let op_camel = camel(&op.name);
-        let method_name = ident(&snake(&op.name));
-        let handler_name = format_ident!("handle_{}", snake(&op.name));
+        let method_name = ident(&self.methods[&op.name]);
+        let handler_name = format_ident!("handle_{}", self.methods[&op.name]);
         let mut items = TokenStream::new();
         let mut args: Vec<TokenStream> = Vec::new();
         let mut call_args: Vec<TokenStream> = Vec::new();
         let mut outputs: Vec<Ident> = Vec::new();
         let mut output_types: Vec<Ident> = Vec::new();
         let mut parse_stmts: Vec<TokenStream> = Vec::new();
-        // path capture keys by parameter name
-        let mut path_keys: IndexMap<String, String> = IndexMap::new();
-        let mut i = 0;
-        for seg in &op.segments {
-            if let Segment::Param(n) = seg {
-                path_keys.insert(n.clone(), format!("p{i}"));
-                i += 1;
-            }
-        }
         let groups: [(&str, &[ParamLocation]); 3] = [
             ("Path", &[ParamLocation::Path]),
             ("Query", &[ParamLocation::Query]),
@@ -473,7 +485,7 @@ impl<'a> ServerEmitter<'a> {
                         .map(|d| format!(": {}", super::docs::sanitize(d).replace('\n', " ")))
                         .unwrap_or_default()
                 );
-                let read = self.read_param(p, path_keys.get(&p.name).map(String::as_str));
+                let read = self.read_param(p, op);
                 let location = format!("{}.{}", p.location.as_str(), p.name);
                 if p.required {
                     fields.push(quote! { #[doc = #doc] pub #f: #ty, });
@@ -486,7 +498,7 @@ impl<'a> ServerEmitter<'a> {
             let doc = format!(
                 " The {} parameters of [`Api::{}`].",
                 suffix.to_lowercase(),
-                snake(&op.name)
+                self.methods[&op.name]
             );
             items.extend(quote! {
                 #[doc = #doc]
@@ -539,14 +551,9 @@ impl<'a> ServerEmitter<'a> {
             }
         };
         // handler
-        let parse_fn = format_ident!("parse_{}", snake(&op.name));
-        let path_decl = if uses.0 {
-            quote! { let __path = path_params(raw_path); }
-        } else {
-            TokenStream::new()
-        };
+        let parse_fn = format_ident!("parse_{}", self.methods[&op.name]);
         let query_decl = if uses.1 {
-            quote! { let __query = query_pairs(parts.uri.query()); }
+            quote! { let __query = super::runtime::params::query_pairs(parts.uri.query().unwrap_or("")); }
         } else {
             TokenStream::new()
         };
@@ -555,22 +562,47 @@ impl<'a> ServerEmitter<'a> {
         } else {
             TokenStream::new()
         };
-        let (raw_path_arg, parts_arg) = (
-            if uses.0 {
-                quote! { raw_path: &::axum::extract::RawPathParams }
-            } else {
-                quote! { _raw_path: &::axum::extract::RawPathParams }
-            },
-            if op
-                .parameters
-                .iter()
-                .any(|p| p.location != ParamLocation::Path)
-            {
-                quote! { parts: &::axum::http::request::Parts }
-            } else {
-                quote! { _parts: &::axum::http::request::Parts }
-            },
-        );
+        let path_arg = if uses.0 {
+            quote! { __path: &[(&str, &str)] }
+        } else {
+            quote! { _path: &[(&str, &str)] }
+        };
+        let parts_arg = if op
+            .parameters
+            .iter()
+            .any(|p| p.location != ParamLocation::Path)
+        {
+            quote! { parts: &::axum::http::request::Parts }
+        } else {
+            quote! { _parts: &::axum::http::request::Parts }
+        };
+        // the template, as the runtime matches it
+        let template_const =
+            format_ident!("TEMPLATE_{}", self.methods[&op.name].to_ascii_uppercase());
+        let segments = op.template.pieces().into_iter().map(|pieces| {
+            let pieces = pieces.into_iter().map(|p| match p {
+                Piece::Lit(l) => quote! { super::runtime::path::Piece::Lit(#l) },
+                Piece::Var => quote! { super::runtime::path::Piece::Var },
+                Piece::Int => quote! { super::runtime::path::Piece::Int },
+                Piece::OneOf(choices) => {
+                    let values = op.template.texts.values().find_map(|t| match t {
+                        ParamText::OneOf(v) if Choices::Strings(v) == choices => Some(v.clone()),
+                        _ => None,
+                    }).unwrap_or_default();
+                    quote! { super::runtime::path::Piece::OneOf(super::runtime::path::Choices::Strs(&[#(#values),*])) }
+                }
+            });
+            quote! { &[#(#pieces),*] }
+        });
+        let names = op.template.param_names();
+        let trailing = op.template.trailing_slash;
+        let template_doc = format!(" `{}` as the runtime matches it.", op.path);
+        items.extend(quote! {
+            #[doc = #template_doc]
+            const #template_const: (&[&[super::runtime::path::Piece<'static>]], bool, &[&str]) = (&[#(#segments),*], #trailing, &[#(#names),*]);
+        });
+        self.templates
+            .insert(op.name.clone(), template_const.clone());
         let body_stmts = match &body_plan {
             None => TokenStream::new(),
             Some(plan) => {
@@ -606,8 +638,7 @@ impl<'a> ServerEmitter<'a> {
         let handler_doc = format!(" Serves `{} {}`.", op.method.as_str(), op.path);
         let handler = quote! {
             #[allow(clippy::type_complexity)]
-            fn #parse_fn(#raw_path_arg, #parts_arg) -> Result<(#(#output_types,)*), ::axum::response::Response> {
-                #path_decl
+            fn #parse_fn(#path_arg, #parts_arg) -> Result<(#(#output_types,)*), ::axum::response::Response> {
                 #query_decl
                 #cookie_decl
                 #(#parse_stmts)*
@@ -617,13 +648,17 @@ impl<'a> ServerEmitter<'a> {
             #[doc = #handler_doc]
             async fn #handler_name<A: Api>(
                 ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
-                raw_path: ::axum::extract::RawPathParams,
                 request: ::axum::extract::Request,
             ) -> ::axum::response::Response {
                 let (parts, #body_binding) = request.into_parts();
-                let (#(#outputs,)*) = match #parse_fn(&raw_path, &parts) { Ok(v) => v, Err(r) => return r };
+                let (segments, trailing, names) = #template_const;
+                let Some(values) = super::runtime::path::match_path(segments, trailing, below_base(parts.uri.path())) else {
+                    return not_found(parts.uri.clone()).await;
+                };
+                let path: Vec<(&str, &str)> = names.iter().copied().zip(values).collect();
+                let (#(#outputs,)*) = match #parse_fn(&path, &parts) { Ok(v) => v, Err(r) => return r };
                 #body_stmts
-                api.#method_name(#(#call_args),*).await.into_response()
+                <A as Api>::#method_name(&*api, #(#call_args),*).await.into_response()
             }
         };
         (items, method, handler, handler_name)
@@ -632,17 +667,17 @@ impl<'a> ServerEmitter<'a> {
     fn body_plan(&mut self, op: &Operation, prefix: &TokenStream) -> Option<BodyPlan> {
         let rb = op.request_body.as_ref()?;
         let media = preferred(&rb.content)?;
-        let kind = body_kind(&media.media_type);
+        let kind = BodyKind::of(media.kind);
         let accepted: Vec<String> = rb
             .content
             .iter()
-            .filter(|m| body_kind(&m.media_type) == kind)
+            .filter(|m| BodyKind::of(m.kind) == kind)
             .map(|m| m.media_type.to_ascii_lowercase())
             .collect();
         let refused: Vec<&str> = rb
             .content
             .iter()
-            .filter(|m| body_kind(&m.media_type) != kind)
+            .filter(|m| BodyKind::of(m.kind) != kind)
             .map(|m| m.media_type.as_str())
             .collect();
         if !refused.is_empty() {
@@ -704,11 +739,7 @@ impl<'a> ServerEmitter<'a> {
         let mut structs = Vec::new();
         let mut arms = Vec::new();
         for r in &op.responses {
-            let vname = match r.status {
-                StatusSpec::Code(c) => format_ident!("Status{}", c),
-                StatusSpec::Range(d) => format_ident!("Status{}xx", d),
-                StatusSpec::Default => format_ident!("Default"),
-            };
+            let vname = format_ident!("{}", r.status.variant_name());
             let doc = format!(
                 " Status {}{}",
                 r.status.label(),
@@ -778,7 +809,7 @@ impl<'a> ServerEmitter<'a> {
                 let hdoc = format!(
                     " Headers of the {} response of [`Api::{}`].",
                     r.status.label(),
-                    snake(&op.name)
+                    self.methods[&op.name]
                 );
                 structs.push(quote! {
                     #[doc = #hdoc]
@@ -811,7 +842,10 @@ impl<'a> ServerEmitter<'a> {
             };
             arms.push(arm);
         }
-        let doc = format!(" The documented responses of [`Api::{}`].", snake(&op.name));
+        let doc = format!(
+            " The documented responses of [`Api::{}`].",
+            self.methods[&op.name]
+        );
         let unimplemented = format!(
             "{} {} is not implemented by this server",
             op.method.as_str(),
@@ -848,7 +882,7 @@ impl<'a> ServerEmitter<'a> {
         prefix: &TokenStream,
     ) -> Option<(TokenStream, String, BodyKind)> {
         let m = preferred(&r.content)?;
-        let kind = body_kind(&m.media_type);
+        let kind = BodyKind::of(m.kind);
         let ty = match kind {
             BodyKind::Json | BodyKind::Form | BodyKind::Multipart => m
                 .schema

@@ -3,9 +3,10 @@
 //! construction) and reports, by operation, every call that fails to send or to
 //! decode. Run against `specforge-mock` it shows that mock, client and spec agree.
 
-use super::client::{api_key_setters, arg_type, body_kind, preferred, required_params, BodyKind};
-use super::names::{ident, snake};
+use super::client::{api_key_setters, arg_type, required_params, BodyKind};
+use super::names::ident;
 use super::rust_types::RustTypes;
+use crate::ir::wire::preferred;
 use crate::ir::{Api, Operation, ParamLocation, SecurityScheme, TypeRef};
 use proc_macro2::Literal;
 use quote::{format_ident, quote};
@@ -30,6 +31,7 @@ pub fn smoke_program(
     let types = RustTypes::new(api);
     let krate = format_ident!("{}", crate_ident);
     let prefix = quote! { #krate::types:: };
+    let methods = super::names::operation_methods(api);
     let mut calls = Vec::new();
     for op in &api.operations {
         g.start(op);
@@ -66,7 +68,7 @@ pub fn smoke_program(
         }
         if let Some(rb) = &op.request_body {
             if let Some(media) = preferred(&rb.content) {
-                let (decl, pass) = match body_kind(&media.media_type) {
+                let (decl, pass) = match BodyKind::of(media.kind) {
                     BodyKind::Json | BodyKind::Form => {
                         let ty = media
                             .schema
@@ -110,7 +112,7 @@ pub fn smoke_program(
                 });
             }
         }
-        let method = ident(&snake(&op.name));
+        let method = ident(&methods[&op.name]);
         let name = &op.name;
         calls.push(quote! {
             {

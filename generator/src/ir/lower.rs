@@ -116,7 +116,29 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
             types: &mut types,
             diags: &mut diags,
         };
-        let mut parameters = cx.parameters(path, shared, op);
+        let (template, problems) = PathTemplate::parse(path);
+        let item_ptr = push_pointer("#/paths", path);
+        for problem in problems {
+            match problem {
+                super::wire::TemplateProblem::Repeated(name) => cx.diags.push(Diagnostic::error(
+                    item_ptr.clone(),
+                    format!("the path template '{path}' names the parameter '{name}' twice"),
+                )),
+                super::wire::TemplateProblem::Unbalanced(seg) => cx.diags.push(Diagnostic::warning(
+                    item_ptr.clone(),
+                    format!("the path segment '{seg}' has an unbalanced brace; read as literal text"),
+                )),
+                super::wire::TemplateProblem::EmptyName => cx.diags.push(Diagnostic::warning(
+                    item_ptr.clone(),
+                    format!("the path template '{path}' has an empty parameter '{{}}'; read as literal text"),
+                )),
+                super::wire::TemplateProblem::QueryOrFragment(q) => cx.diags.push(Diagnostic::warning(
+                    item_ptr.clone(),
+                    format!("the path key carries '{q}', which OpenAPI does not allow there; it is routed and sent as its path only, without '{q}'"),
+                )),
+            }
+        }
+        let mut parameters = cx.parameters(path, &template, shared, op);
         // Authorization / Accept / Content-Type header parameters are ignored by
         // OpenAPI; an Authorization parameter is read as a security requirement.
         let mut auth_param: Option<Parameter> = None;
@@ -174,7 +196,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             method: *method,
-            segments: segments(path),
+            template,
             path: path.clone(),
             parameters,
             request_body,
@@ -223,6 +245,15 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
         .collect();
     let mut type_map = std::mem::take(&mut types.types);
     super::recursion::mark_recursive(&mut type_map);
+    for op in &mut operations {
+        for p in &mut op.parameters {
+            p.shape = shape_of(&p.schema, &type_map, 0);
+            if p.location == ParamLocation::Path {
+                let text = text_of(&p.schema, &type_map, 0);
+                op.template.texts.insert(p.name.clone(), text);
+            }
+        }
+    }
 
     let mut warnings = spec.diagnostics.clone();
     let mut errors = Vec::new();
@@ -252,7 +283,47 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
         security_schemes,
         schema_defs,
         warnings,
+        source_files: spec.files.clone(),
     })
+}
+
+/// The wire shape of a parameter type: arrays and objects are serialized by style.
+fn shape_of(t: &TypeRef, types: &IndexMap<String, TypeDef>, depth: usize) -> ParamShape {
+    match t {
+        TypeRef::Array { .. } => ParamShape::Array,
+        TypeRef::Map { .. } => ParamShape::Object,
+        TypeRef::Nullable { inner } => shape_of(inner, types, depth),
+        TypeRef::Named { name } if depth < 32 => match types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Struct { .. }) => ParamShape::Object,
+            Some(TypeKind::Alias { target }) => shape_of(target, types, depth + 1),
+            _ => ParamShape::Scalar,
+        },
+        _ => ParamShape::Scalar,
+    }
+}
+
+/// What text a path parameter of type `t` can take.
+fn text_of(t: &TypeRef, types: &IndexMap<String, TypeDef>, depth: usize) -> super::wire::ParamText {
+    use super::wire::ParamText;
+    match t {
+        TypeRef::Primitive {
+            primitive: Primitive::Int32 | Primitive::Int64,
+        } => ParamText::Integer,
+        TypeRef::Named { name } if depth < 32 => match types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Alias { target }) => text_of(target, types, depth + 1),
+            Some(TypeKind::Enum { values, .. }) if values.iter().all(Value::is_string) => {
+                ParamText::OneOf(
+                    values
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
+                )
+            }
+            _ => ParamText::Any,
+        },
+        _ => ParamText::Any,
+    }
 }
 
 fn str_of(v: &Value, k: &str) -> Option<String> {
@@ -322,18 +393,6 @@ pub fn base_path_of(url: &str) -> String {
     } else {
         format!("/{trimmed}")
     }
-}
-
-fn segments(path: &str) -> Vec<Segment> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) if !name.contains(['{', '}']) => Segment::Param(name.to_string()),
-                _ => Segment::Literal(s.to_string()),
-            },
-        )
-        .collect()
 }
 
 fn security_schemes(doc: &Value, diags: &mut Vec<Diagnostic>) -> IndexMap<String, SecurityScheme> {
@@ -440,7 +499,13 @@ impl OpLowering<'_, '_> {
         type_name(self.name)
     }
 
-    fn parameters(&mut self, path: &str, shared: &[Value], op: &Value) -> Vec<Parameter> {
+    fn parameters(
+        &mut self,
+        path: &str,
+        template: &PathTemplate,
+        shared: &[Value],
+        op: &Value,
+    ) -> Vec<Parameter> {
         let own: Vec<(String, Value)> = match op.get("parameters") {
             None => Vec::new(),
             Some(Value::Array(a)) => a
@@ -483,12 +548,10 @@ impl OpLowering<'_, '_> {
             merged.retain(|(_, q)| (q.get("name").cloned(), q.get("in").cloned()) != key);
             merged.push((pptr, resolved));
         }
-        let template: Vec<String> = segments(path)
+        let template: Vec<String> = template
+            .param_names()
             .into_iter()
-            .filter_map(|s| match s {
-                Segment::Param(n) => Some(n),
-                Segment::Literal(_) => None,
-            })
+            .map(str::to_string)
             .collect();
         let mut out: Vec<Parameter> = Vec::new();
         for (pptr, p) in merged {
@@ -552,6 +615,8 @@ impl OpLowering<'_, '_> {
                 schema,
                 style,
                 explode,
+                allow_reserved: p.get("allowReserved") == Some(&Value::Bool(true)),
+                shape: ParamShape::Scalar,
                 default: schema_v.get("default").cloned(),
                 example: p
                     .get("example")
@@ -575,6 +640,8 @@ impl OpLowering<'_, '_> {
                     json_schema: json!({ "type": "string" }),
                     style: ParamStyle::Simple,
                     explode: false,
+                    allow_reserved: false,
+                    shape: ParamShape::Scalar,
                     default: None,
                     example: None,
                     deprecated: false,
@@ -622,6 +689,7 @@ impl OpLowering<'_, '_> {
                 }
             }
             out.push(MediaType {
+                kind: specforge_runtime::media::classify(mt),
                 media_type: mt.clone(),
                 json_schema: schema_v.map(|s| self.types.json(s)),
                 schema,

@@ -6,6 +6,7 @@ pub mod model;
 pub mod naming;
 pub mod recursion;
 pub mod types;
+pub mod wire;
 
 pub use model::*;
 

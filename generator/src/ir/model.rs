@@ -6,6 +6,12 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::wire::{Credential, MediaKind, ParamShape, PathPart, PathSegment, PathTemplate};
+
+fn kind_name<S: serde::Serializer>(k: &MediaKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{k:?}").to_ascii_lowercase())
+}
+
 /// A whole API.
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {
@@ -33,6 +39,8 @@ pub struct Api {
     pub schema_defs: IndexMap<String, Value>,
     /// Warnings found while loading and lowering.
     pub warnings: Vec<Diagnostic>,
+    /// Every file the loader read (empty for standard input).
+    pub source_files: Vec<std::path::PathBuf>,
 }
 
 /// An HTTP method.
@@ -85,16 +93,6 @@ impl Method {
     }
 }
 
-/// A piece of a path template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
-pub enum Segment {
-    /// A literal segment (`repos`).
-    Literal(String),
-    /// A parameter segment (`{repo_id}`), by parameter name.
-    Param(String),
-}
-
 /// One operation (method + path).
 #[derive(Debug, Clone, Serialize)]
 pub struct Operation {
@@ -105,10 +103,10 @@ pub struct Operation {
     pub operation_id: Option<String>,
     /// HTTP method.
     pub method: Method,
-    /// Path template relative to [`Api::base_path`] (`/repos/{repo_id}`).
+    /// The spec's path key, relative to [`Api::base_path`] (`/repos/{repo_id}`).
     pub path: String,
-    /// The template split into segments.
-    pub segments: Vec<Segment>,
+    /// The path as it is on the wire: segments of literal text and parameters.
+    pub template: PathTemplate,
     /// Parameters (path, query, header, cookie).
     pub parameters: Vec<Parameter>,
     /// The request body, if any.
@@ -129,39 +127,6 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The route with positional captures under `base_path` (`/api/repos/{p0}/pipelines`),
-    /// in the syntax of `matchit` and axum (literal braces doubled). Templates that differ
-    /// only in parameter names share a route; capture `pN` is the N-th path parameter.
-    pub fn positional_route(&self, base_path: &str) -> String {
-        let mut out = base_path.to_string();
-        let mut i = 0;
-        for seg in &self.segments {
-            out.push('/');
-            match seg {
-                Segment::Literal(l) => out.push_str(&l.replace('{', "{{").replace('}', "}}")),
-                Segment::Param(_) => {
-                    out.push_str(&format!("{{p{i}}}"));
-                    i += 1;
-                }
-            }
-        }
-        if out.is_empty() {
-            out.push('/');
-        }
-        out
-    }
-
-    /// The names of the path parameters, in template order (capture `pN` is the N-th).
-    pub fn path_param_names(&self) -> Vec<&str> {
-        self.segments
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Param(n) => Some(n.as_str()),
-                Segment::Literal(_) => None,
-            })
-            .collect()
-    }
-
     /// Parameters at one location.
     pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &Parameter> {
         self.parameters
@@ -263,6 +228,10 @@ pub struct Parameter {
     pub style: ParamStyle,
     /// Explode flag.
     pub explode: bool,
+    /// `allowReserved` (query parameters).
+    pub allow_reserved: bool,
+    /// The value's wire shape (scalar, array, object), from its type.
+    pub shape: ParamShape,
     /// Default value, when the spec gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<Value>,
@@ -296,6 +265,9 @@ pub struct RequestBody {
 pub struct MediaType {
     /// `application/json`, `text/plain`...
     pub media_type: String,
+    /// How a body of this media type is carried.
+    #[serde(serialize_with = "kind_name")]
+    pub kind: MediaKind,
     /// The body type (`None` when the spec gives no schema).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<TypeRef>,
@@ -417,6 +389,25 @@ pub enum SecurityScheme {
         /// Scheme name.
         scheme: String,
     },
+}
+
+impl SecurityScheme {
+    /// The credential this scheme carries on the wire.
+    pub fn credential(&self) -> Credential {
+        match self {
+            SecurityScheme::ApiKey { name, location } => Credential::ApiKey {
+                name: name.clone(),
+                location: *location,
+            },
+            SecurityScheme::Basic => Credential::Basic,
+            SecurityScheme::Bearer { .. }
+            | SecurityScheme::OAuth2 { .. }
+            | SecurityScheme::OpenIdConnect { .. } => Credential::Bearer,
+            SecurityScheme::Other { scheme } => Credential::Unsupported {
+                scheme: scheme.clone(),
+            },
+        }
+    }
 }
 
 /// A reference to a type: a named [`TypeDef`] or a structural type.

@@ -52,6 +52,8 @@ pub struct LoadedSpec {
     pub document: Value,
     /// Warnings found while loading (errors abort the load).
     pub diagnostics: Vec<Diagnostic>,
+    /// Every file read: the root, then the files its `$ref`s reached.
+    pub files: Vec<std::path::PathBuf>,
 }
 
 impl LoadedSpec {
@@ -99,6 +101,8 @@ fn load_source(source: SourceDoc) -> Result<LoadedSpec, LoadError> {
     let version = detect_version(&source)?;
     let mut bundler = refs::Bundler::new(version, &source);
     let bundled = bundler.bundle(&source);
+    let mut files: Vec<std::path::PathBuf> = source.path.iter().cloned().collect();
+    files.extend(bundler.files_read());
     let mut diagnostics: Vec<Diagnostic> = bundler
         .diagnostics
         .into_iter()
@@ -127,6 +131,7 @@ fn load_source(source: SourceDoc) -> Result<LoadedSpec, LoadError> {
         bundled,
         document,
         diagnostics,
+        files,
     })
 }
 

@@ -94,6 +94,13 @@ impl Bundler {
         }
     }
 
+    /// The other files `$ref`s reached, in a stable order.
+    pub(crate) fn files_read(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.files.keys().cloned().collect();
+        files.sort();
+        files
+    }
+
     /// Bundle the root document in place.
     pub(crate) fn bundle(&mut self, root: &SourceDoc) -> Value {
         let mut value = root.value.clone();
