@@ -409,3 +409,71 @@ fn format_is_decided_by_content_not_extension() {
     let a = ir::load_api(&p).unwrap();
     assert_eq!(a.title, "t");
 }
+
+#[test]
+fn path_templates_are_parsed_into_parts_and_their_problems_named() {
+    use specforge::ir::{PathPart, PathTemplate};
+    let text = r#"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /search?type=user:
+    get: { responses: { "200": { description: ok } } }
+  /files/{id}.{ext}/:
+    get:
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: integer } }
+        - { name: ext, in: path, required: true, schema: { type: string } }
+      responses: { "200": { description: ok } }
+  /broken/{id:
+    get: { responses: { "200": { description: ok } } }
+"#;
+    let spec = loader::load_str(text, None).unwrap();
+    let a = ir::build(&spec).unwrap();
+    let search = &a.operations[0];
+    assert_eq!(search.template.route(""), "/search");
+    let query_warning = a
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("'?type=user'"))
+        .expect("a path key with a query string is named");
+    assert_eq!(
+        query_warning.pointer.as_deref(),
+        Some("#/paths/~1search?type=user")
+    );
+    let files = &a.operations[1];
+    assert!(files.template.trailing_slash);
+    assert_eq!(
+        files.template.segments[1].parts,
+        vec![
+            PathPart::Param("id".into()),
+            PathPart::Literal(".".into()),
+            PathPart::Param("ext".into())
+        ]
+    );
+    assert_eq!(files.template.route("/api"), "/api/files/{s0}/");
+    assert_eq!(
+        files.template.match_raw("/files/12.tar.gz/"),
+        Some(vec![("id", "12"), ("ext", "tar.gz")]),
+        "an integer takes digits only"
+    );
+    assert!(
+        !a.warnings
+            .iter()
+            .any(|w| w.message.contains("does not occur in the path template")),
+        "{:?}",
+        a.warnings
+    );
+    assert!(a
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("unbalanced brace")));
+    let (_, problems) = PathTemplate::parse("/x/{id}/{id}");
+    assert_eq!(problems.len(), 1, "a repeated name is a problem");
+    let repeated = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /x/{id}/{id}:\n    get: { responses: { '200': { description: ok } } }\n";
+    let e = ir::build(&loader::load_str(repeated, None).unwrap()).unwrap_err();
+    assert!(
+        e.to_string().contains("names the parameter 'id' twice"),
+        "{e}"
+    );
+}

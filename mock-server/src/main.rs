@@ -141,7 +141,7 @@ async fn main() -> ExitCode {
         eprintln!("{w}");
     }
     for w in &state.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("{w}");
     }
     let listener = match tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await {
         Ok(l) => l,

@@ -5,6 +5,7 @@
 use crate::options::MockOptions;
 use indexmap::IndexMap;
 use serde_json::Value;
+use specforge::diagnostics::{escape_token, Diagnostic};
 use specforge::ir::{Api, MediaKind, Method, StatusSpec};
 use specforge_contract::check::{Checker, Direction, SchemaSet};
 
@@ -61,7 +62,7 @@ pub struct MockState {
     /// Definitions (request view).
     pub request_set: SchemaSet,
     /// Problems found while compiling: invalid examples, schemas the validator refused, routing conflicts.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Where a request path and method lead.
@@ -100,7 +101,8 @@ impl MockState {
                         &mut warnings,
                         &request_set,
                         &p.json_schema,
-                        &format!("{} parameter {}", op.pointer, p.name),
+                        &op.pointer,
+                        &format!("parameter {}", p.name),
                     )
                 })
                 .collect();
@@ -112,12 +114,7 @@ impl MockState {
                     (
                         m.media_type.to_ascii_lowercase(),
                         m.json_schema.as_ref().map(|s| {
-                            compile(
-                                &mut warnings,
-                                &request_set,
-                                s,
-                                &format!("{} request body", op.pointer),
-                            )
+                            compile(&mut warnings, &request_set, s, &op.pointer, "request body")
                         }),
                     )
                 })
@@ -130,12 +127,11 @@ impl MockState {
                         "{}/responses/{}/content/{}",
                         op.pointer,
                         r.status.label(),
-                        specforge::diagnostics::escape_token(&m.media_type)
+                        escape_token(&m.media_type)
                     );
-                    let checker = m
-                        .json_schema
-                        .as_ref()
-                        .map(|s| compile(&mut warnings, &response_set, s, &where_));
+                    let checker = m.json_schema.as_ref().map(|s| {
+                        compile(&mut warnings, &response_set, s, &where_, "response body")
+                    });
                     let mut examples = IndexMap::new();
                     let json_like = m.kind.is_json();
                     for (name, ex) in &m.examples {
@@ -146,20 +142,30 @@ impl MockState {
                         if bad.is_empty() {
                             examples.insert(name.clone(), ex.clone());
                         } else {
-                            warnings.push(format!(
-                                "{where_}/examples/{name}: the example breaks its schema and will not be served ({}: {})",
-                                if bad[0].location.is_empty() { "/" } else { &bad[0].location },
-                                bad[0].message
+                            warnings.push(Diagnostic::warning(
+                                format!("{where_}/examples/{}", escape_token(name)),
+                                format!(
+                                    "the example breaks its schema and will not be served ({}: {})",
+                                    if bad[0].location.is_empty() {
+                                        "/"
+                                    } else {
+                                        &bad[0].location
+                                    },
+                                    bad[0].message
+                                ),
                             ));
                         }
                     }
                     // examples carried by the schema itself
                     if let (Some(schema), Some(c)) = (&m.json_schema, &checker) {
-                        for ex in schema_examples(&response_set, schema) {
+                        for ex in response_set.examples_of(schema) {
                             if c.is_valid(&ex) {
                                 examples.entry("schema".to_string()).or_insert(ex);
                             } else {
-                                warnings.push(format!("{where_}/schema: a schema example breaks the schema and will not be served"));
+                                warnings.push(Diagnostic::warning(
+                                    format!("{where_}/schema"),
+                                    "a schema example breaks the schema and will not be served",
+                                ));
                             }
                         }
                     }
@@ -199,11 +205,13 @@ impl MockState {
                 None => {
                     let s = route_slots.len();
                     if let Err(e) = routes.insert(skeleton.clone(), s) {
-                        warnings.push(format!(
-                            "{}: {} {} cannot be routed ({e}); it is not served",
-                            op.pointer,
-                            op.method.as_str(),
-                            op.path
+                        warnings.push(Diagnostic::warning(
+                            op.pointer.clone(),
+                            format!(
+                                "{} {} cannot be routed ({e}); it is not served",
+                                op.method.as_str(),
+                                op.path
+                            ),
                         ));
                         continue;
                     }
@@ -217,12 +225,14 @@ impl MockState {
                 .iter()
                 .find(|c| api.operations[**c].template == op.template)
             {
-                warnings.push(format!(
-                    "{}: {} {} is already served by operation {}",
-                    op.pointer,
-                    op.method.as_str(),
-                    op.path,
-                    api.operations[*same].name
+                warnings.push(Diagnostic::warning(
+                    op.pointer.clone(),
+                    format!(
+                        "{} {} is already served by operation {}",
+                        op.method.as_str(),
+                        op.path,
+                        api.operations[*same].name
+                    ),
                 ));
                 continue;
             }
@@ -293,32 +303,19 @@ impl MockState {
     }
 }
 
-fn compile(warnings: &mut Vec<String>, set: &SchemaSet, schema: &Value, what: &str) -> Checker {
+fn compile(
+    warnings: &mut Vec<Diagnostic>,
+    set: &SchemaSet,
+    schema: &Value,
+    pointer: &str,
+    what: &str,
+) -> Checker {
     let (checker, err) = set.compile(schema);
     if let Some(e) = err {
-        warnings.push(format!(
-            "{what}: the schema cannot be compiled ({e}); values there are not validated"
+        warnings.push(Diagnostic::warning(
+            pointer.to_string(),
+            format!("{what}: the schema cannot be compiled ({e}); values there are not validated"),
         ));
     }
     checker
-}
-
-/// The `examples` a schema (or the definition it refers to) carries.
-fn schema_examples(set: &SchemaSet, schema: &Value) -> Vec<Value> {
-    let mut cur = schema;
-    for _ in 0..8 {
-        if let Some(Value::Array(ex)) = cur.get("examples") {
-            return ex.clone();
-        }
-        match cur
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-            .and_then(|n| set.defs().get(n))
-        {
-            Some(next) => cur = next,
-            None => break,
-        }
-    }
-    Vec::new()
 }

@@ -5,7 +5,7 @@ use crate::state::{CompiledOp, MockState};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 use specforge::ir::{
-    Api, MediaKind, Operation, ParamLocation, Primitive, SecurityScheme, TypeKind, TypeRef,
+    Api, Credential, MediaKind, Operation, ParamLocation, Primitive, TypeKind, TypeRef,
 };
 use specforge_contract::check::Violation;
 use specforge_runtime::media;
@@ -393,25 +393,19 @@ pub fn authorize(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let has = |scheme: &str| -> bool {
-        match state.api.security_schemes.get(scheme) {
-            Some(SecurityScheme::ApiKey { name, location }) => match location {
+        let Some(s) = state.api.security_schemes.get(scheme) else {
+            return true;
+        };
+        match s.credential() {
+            Credential::ApiKey { name, location } => match location {
                 ParamLocation::Header => headers.contains_key(name.as_str()),
-                ParamLocation::Query => query.iter().any(|(k, _)| k == name),
-                ParamLocation::Cookie => cookies.iter().any(|(k, _)| k == name),
+                ParamLocation::Query => query.iter().any(|(k, _)| *k == name),
+                ParamLocation::Cookie => cookies.iter().any(|(k, _)| *k == name),
                 ParamLocation::Path => false,
             },
-            Some(SecurityScheme::Basic) => {
-                auth.len() > 6 && auth[..6].eq_ignore_ascii_case("basic ")
-            }
-            Some(
-                SecurityScheme::Bearer { .. }
-                | SecurityScheme::OAuth2 { .. }
-                | SecurityScheme::OpenIdConnect { .. },
-            ) => auth.len() > 7 && auth[..7].eq_ignore_ascii_case("bearer "),
-            Some(SecurityScheme::Other { scheme }) => auth
-                .to_ascii_lowercase()
-                .starts_with(&scheme.to_ascii_lowercase()),
-            None => true,
+            Credential::Basic => authorization_scheme(auth, "basic"),
+            Credential::Bearer => authorization_scheme(auth, "bearer"),
+            Credential::Unsupported { scheme } => authorization_scheme(auth, &scheme),
         }
     };
     if op
@@ -424,16 +418,17 @@ pub fn authorize(
     let mut challenges = Vec::new();
     for req in &op.security {
         for (s, _) in &req.schemes {
-            let c = match state.api.security_schemes.get(s) {
-                Some(SecurityScheme::Basic) => "Basic realm=\"specforge-mock\"".to_string(),
-                Some(SecurityScheme::ApiKey { name, location }) => format!(
+            let Some(scheme) = state.api.security_schemes.get(s) else {
+                continue;
+            };
+            let c = match scheme.credential() {
+                Credential::Basic => "Basic realm=\"specforge-mock\"".to_string(),
+                Credential::Bearer => "Bearer realm=\"specforge-mock\"".to_string(),
+                Credential::ApiKey { name, location } => format!(
                     "ApiKey realm=\"specforge-mock\", name=\"{name}\", in=\"{}\"",
                     location.as_str()
                 ),
-                Some(SecurityScheme::Other { scheme }) => {
-                    format!("{scheme} realm=\"specforge-mock\"")
-                }
-                _ => "Bearer realm=\"specforge-mock\"".to_string(),
+                Credential::Unsupported { scheme } => format!("{scheme} realm=\"specforge-mock\""),
             };
             if !challenges.contains(&c) {
                 challenges.push(c);
@@ -441,4 +436,10 @@ pub fn authorize(
         }
     }
     Err(Refusal::Unauthorized(challenges))
+}
+
+/// Does an `Authorization` value use `scheme` (case-insensitive) with credentials after it?
+fn authorization_scheme(auth: &str, scheme: &str) -> bool {
+    auth.split_once(' ')
+        .is_some_and(|(s, rest)| s.eq_ignore_ascii_case(scheme) && !rest.trim().is_empty())
 }

@@ -360,14 +360,7 @@ fn generate(
         let _ = writeln!(err, "{w}");
     }
     for d in &generated.degradations {
-        let _ = writeln!(
-            err,
-            "warning: {} {}: {} {}",
-            spec.display(),
-            d.pointer,
-            d.kind,
-            d.reason
-        );
+        let _ = writeln!(err, "{}", d.diagnostic(Some(spec)));
     }
     if let Some(path) = report {
         let text = serde_json::to_string_pretty(&generated.report()).unwrap_or_default();

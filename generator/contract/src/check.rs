@@ -102,6 +102,33 @@ impl SchemaSet {
         }
     }
 
+    /// The `examples` a schema carries, or the definition it refers to (through aliases).
+    pub fn examples_of(&self, schema: &Value) -> Vec<Value> {
+        let mut cur = schema;
+        let mut seen: Vec<&str> = Vec::new();
+        loop {
+            if let Some(Value::Array(ex)) = cur.get("examples") {
+                return ex.clone();
+            }
+            let Some(name) = cur
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+            else {
+                return Vec::new();
+            };
+            // an alias cycle has no examples
+            if seen.contains(&name) {
+                return Vec::new();
+            }
+            seen.push(name);
+            match self.defs().get(name) {
+                Some(next) => cur = next,
+                None => return Vec::new(),
+            }
+        }
+    }
+
     /// The adjusted definitions (`#/$defs/NAME`).
     pub fn defs(&self) -> &IndexMap<String, Value> {
         &self.defs

@@ -7,7 +7,7 @@ use crate::check::Direction;
 use crate::datagen::{stable_hash, Generator};
 use base64::Engine as _;
 use serde_json::Value;
-use specforge::ir::{Api, MediaKind, Operation, ParamLocation, Parameter, SecurityScheme};
+use specforge::ir::{Api, Credential, MediaKind, Operation, ParamLocation, Parameter};
 
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,37 +123,32 @@ fn build(
     // credentials for the first alternative
     if let Some(req) = op.security.first() {
         for (scheme, _) in &req.schemes {
-            match api.security_schemes.get(scheme) {
-                Some(SecurityScheme::ApiKey { name, location }) => match location {
-                    ParamLocation::Query => {
-                        if !query.is_empty() {
-                            query.push('&');
+            if let Some(scheme) = api.security_schemes.get(scheme) {
+                match scheme.credential() {
+                    Credential::ApiKey { name, location } => match location {
+                        ParamLocation::Query => {
+                            if !query.is_empty() {
+                                query.push('&');
+                            }
+                            query.push_str(&format!("{}=specforge-key", encode(&name)));
                         }
-                        query.push_str(&format!("{}=specforge-key", encode(name)));
-                    }
-                    ParamLocation::Cookie => cookies.push(format!("{name}=specforge-key")),
-                    _ => headers.push((name.to_ascii_lowercase(), "specforge-key".into())),
-                },
-                Some(SecurityScheme::Basic) => {
-                    headers.push((
+                        ParamLocation::Cookie => cookies.push(format!("{name}=specforge-key")),
+                        _ => headers.push((name.to_ascii_lowercase(), "specforge-key".into())),
+                    },
+                    Credential::Basic => headers.push((
                         "authorization".into(),
                         format!(
                             "Basic {}",
                             base64::engine::general_purpose::STANDARD.encode("specforge:secret")
                         ),
-                    ));
+                    )),
+                    Credential::Bearer => {
+                        headers.push(("authorization".into(), "Bearer specforge-token".into()))
+                    }
+                    Credential::Unsupported { scheme } => {
+                        headers.push(("authorization".into(), format!("{scheme} specforge")))
+                    }
                 }
-                Some(
-                    SecurityScheme::Bearer { .. }
-                    | SecurityScheme::OAuth2 { .. }
-                    | SecurityScheme::OpenIdConnect { .. },
-                ) => {
-                    headers.push(("authorization".into(), "Bearer specforge-token".into()));
-                }
-                Some(SecurityScheme::Other { scheme }) => {
-                    headers.push(("authorization".into(), format!("{scheme} specforge")))
-                }
-                None => {}
             }
         }
     }

@@ -9,16 +9,14 @@
 //! operation's documented error statuses as a typed enum.
 
 use super::docs::doc_paragraphs;
-use super::names::{camel, ident, snake, Namer};
+use super::names::{ident, snake, Namer};
+use super::plan::{BodyType, OperationPlan, ResponsePlan};
 use super::rust_types::RustTypes;
 use super::Degradation;
-use crate::ir::wire::preferred;
 use crate::ir::PathPart;
 use crate::ir::{
-    Api, MediaKind, Operation, ParamLocation, Parameter, Primitive, SecurityScheme, StatusSpec,
-    TypeRef,
+    Api, Credential, MediaKind, Operation, ParamLocation, Parameter, Primitive, StatusSpec, TypeRef,
 };
-use indexmap::IndexMap;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -55,7 +53,7 @@ pub fn api_key_setters(api: &Api) -> indexmap::IndexMap<String, String> {
     let mut namer = Namer::with_reserved(&["with_bearer_token", "with_basic_auth"]);
     api.security_schemes
         .iter()
-        .filter(|(_, s)| matches!(s, SecurityScheme::ApiKey { .. }))
+        .filter(|(_, s)| matches!(s.credential(), Credential::ApiKey { .. }))
         .map(|(name, _)| {
             let base = snake(name);
             let setter = if base.contains("key") || base.contains("token") {
@@ -129,29 +127,17 @@ pub(crate) fn codec_tokens(p: &Parameter) -> TokenStream {
 pub struct ClientEmitter<'a> {
     types: &'a RustTypes<'a>,
     api: &'a Api,
-    namer: Namer,
     degraded: Vec<Degradation>,
-    /// Each operation's method name (by IR name), from `names::operation_methods`.
-    methods: IndexMap<String, String>,
     support: TokenStream,
 }
 
 impl<'a> ClientEmitter<'a> {
     /// An emitter over `types`.
     pub fn new(types: &'a RustTypes<'a>) -> Self {
-        let namer = Namer::with_reserved(&[
-            "client",
-            "error",
-            "apiresponse",
-            "credentials",
-            "default_base_url",
-        ]);
         Self {
             types,
             api: types.api(),
-            namer,
             degraded: Vec::new(),
-            methods: super::names::operation_methods(types.api()),
             support: TokenStream::new(),
         }
     }
@@ -160,8 +146,9 @@ impl<'a> ClientEmitter<'a> {
     pub fn emit(mut self) -> (TokenStream, Vec<Degradation>) {
         let prefix = quote! { types:: };
         let mut methods = Vec::new();
-        for op in &self.api.operations {
-            methods.push(self.operation(op, &prefix));
+        let api = self.api;
+        for plan in super::plan::plans(api) {
+            methods.push(self.operation(&plan, &prefix));
         }
         let auth = self.auth();
         let default_url = self.api.servers.iter().find(|s| s.contains("://"));
@@ -338,15 +325,12 @@ impl<'a> ClientEmitter<'a> {
 
     fn auth(&mut self) -> (TokenStream, TokenStream, TokenStream) {
         let schemes = &self.api.security_schemes;
-        let bearer = schemes.values().any(|s| {
-            matches!(
-                s,
-                SecurityScheme::Bearer { .. }
-                    | SecurityScheme::OAuth2 { .. }
-                    | SecurityScheme::OpenIdConnect { .. }
-            )
-        });
-        let basic = schemes.values().any(|s| matches!(s, SecurityScheme::Basic));
+        let bearer = schemes
+            .values()
+            .any(|s| s.credential() == Credential::Bearer);
+        let basic = schemes
+            .values()
+            .any(|s| s.credential() == Credential::Basic);
         let mut fields = TokenStream::new();
         let mut setters = TokenStream::new();
         let mut has_arms = Vec::new();
@@ -374,18 +358,16 @@ impl<'a> ClientEmitter<'a> {
         let key_setters = api_key_setters(self.api);
         let mut key_namer = Namer::default();
         for (name, s) in schemes {
-            match s {
-                SecurityScheme::Bearer { .. }
-                | SecurityScheme::OAuth2 { .. }
-                | SecurityScheme::OpenIdConnect { .. } => {
+            match s.credential() {
+                Credential::Bearer => {
                     has_arms.push(quote! { #name => self.credentials.bearer.is_some(), });
                     apply_arms.push(quote! { if *scheme == #name { if let Some(t) = &self.credentials.bearer { req = req.bearer_auth(t); } } });
                 }
-                SecurityScheme::Basic => {
+                Credential::Basic => {
                     has_arms.push(quote! { #name => self.credentials.basic.is_some(), });
                     apply_arms.push(quote! { if *scheme == #name { if let Some((u, p)) = &self.credentials.basic { req = req.basic_auth(u, p.as_ref()); } } });
                 }
-                SecurityScheme::ApiKey {
+                Credential::ApiKey {
                     name: key_name,
                     location,
                 } => {
@@ -418,7 +400,7 @@ impl<'a> ClientEmitter<'a> {
                     };
                     apply_arms.push(quote! { if *scheme == #name { if let Some(k) = &self.credentials.#field { #apply } } });
                 }
-                SecurityScheme::Other { .. } => {}
+                Credential::Unsupported { .. } => {}
             }
         }
         if has_arms.is_empty() {
@@ -471,9 +453,9 @@ impl<'a> ClientEmitter<'a> {
         }
     }
 
-    fn operation(&mut self, op: &Operation, prefix: &TokenStream) -> TokenStream {
-        let method_name = ident(&self.methods[&op.name]);
-        let op_camel = camel(&op.name);
+    fn operation(&mut self, plan: &OperationPlan<'_>, prefix: &TokenStream) -> TokenStream {
+        let op = plan.op;
+        let method_name = ident(&plan.method);
         let mut args = Namer::with_reserved(&["self", "params", "body"]);
         let mut arg_decls = Vec::new();
         let mut stmts = Vec::new();
@@ -484,13 +466,7 @@ impl<'a> ClientEmitter<'a> {
             .parameters
             .iter()
             .any(|p| p.location == ParamLocation::Cookie);
-        let required = required_params(op);
-        let optional: Vec<&Parameter> = op
-            .parameters
-            .iter()
-            .filter(|p| p.location != ParamLocation::Path && !p.required)
-            .collect();
-        for p in &required {
+        for p in &plan.required {
             let a = ident(&args.snake(&p.name));
             let ty = self.arg_type(&p.schema, prefix);
             arg_decls.push(quote! { #a: #ty });
@@ -505,11 +481,11 @@ impl<'a> ClientEmitter<'a> {
         }
         // optional parameters via a params struct
         let mut params_struct = TokenStream::new();
-        if !optional.is_empty() {
-            let sname = format_ident!("{}", self.namer.camel(&format!("{op_camel}Params")));
+        if let Some(sname) = &plan.client.params {
+            let sname = format_ident!("{}", sname);
             let mut fnamer = Namer::default();
             let mut fields = Vec::new();
-            for p in &optional {
+            for p in &plan.optional {
                 let f = ident(&fnamer.snake(&p.name));
                 let ty = self.types.rust(p.schema.non_null(), prefix);
                 let doc = format!(
@@ -530,10 +506,7 @@ impl<'a> ClientEmitter<'a> {
                     stmts.push(stmt);
                 }
             }
-            let doc = format!(
-                " Optional parameters of [`Client::{}`].",
-                self.methods[&op.name]
-            );
+            let doc = format!(" Optional parameters of [`Client::{}`].", plan.method);
             params_struct = quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, Default)]
@@ -543,78 +516,74 @@ impl<'a> ClientEmitter<'a> {
         }
         // body
         let mut body_stmt = TokenStream::new();
-        if let Some(rb) = &op.request_body {
-            if let Some(media) = preferred(&rb.content) {
-                let b = format_ident!("body");
-                let mt = &media.media_type;
-                let kind = BodyKind::of(media.kind);
-                if rb.content.len() > 1 {
-                    let others: Vec<&str> = rb
-                        .content
-                        .iter()
-                        .filter(|m| m.media_type != *mt)
-                        .map(|m| m.media_type.as_str())
-                        .collect();
-                    self.degraded.push(Degradation::op(
-                        &op.name,
-                        &op.pointer,
-                        &format!(
-                            "request body sent as {mt}; {} not offered",
-                            others.join(", ")
-                        ),
-                    ));
-                }
-                let (ty, send) = match kind {
-                    BodyKind::Json => {
-                        let t = media
-                            .schema
-                            .as_ref()
-                            .map(|s| self.types.rust(s, prefix))
-                            .unwrap_or_else(|| quote! { ::serde_json::Value });
-                        let set_ct = if mt != "application/json" {
-                            quote! { .header(::reqwest::header::CONTENT_TYPE, #mt) }
-                        } else {
-                            TokenStream::new()
-                        };
-                        (quote! { &#t }, quote! { __req = __req.json(#b)#set_ct; })
-                    }
-                    BodyKind::Form => {
-                        let t = media
-                            .schema
-                            .as_ref()
-                            .map(|s| self.types.rust(s, prefix))
-                            .unwrap_or_else(|| quote! { ::serde_json::Value });
-                        (quote! { &#t }, quote! { __req = __req.form(#b); })
-                    }
-                    BodyKind::Multipart => (
-                        quote! { ::reqwest::multipart::Form },
-                        quote! { __req = __req.multipart(#b); },
+        if let Some(bp) = &plan.body {
+            let b = format_ident!("body");
+            let media = bp.media;
+            let mt = &media.media_type;
+            if !bp.others.is_empty() || bp.accepted.len() > 1 {
+                let others: Vec<&str> = op
+                    .request_body
+                    .iter()
+                    .flat_map(|rb| &rb.content)
+                    .filter(|m| m.media_type != *mt)
+                    .map(|m| m.media_type.as_str())
+                    .collect();
+                self.degraded.push(Degradation::op(
+                    &op.name,
+                    &op.pointer,
+                    &format!(
+                        "request body sent as {mt}; {} not offered",
+                        others.join(", ")
                     ),
-                    BodyKind::Text => (
-                        quote! { String },
+                ));
+            }
+            let model = |t: &Option<TypeRef>| {
+                t.as_ref()
+                    .map(|s| self.types.rust(s, prefix))
+                    .unwrap_or_else(|| quote! { ::serde_json::Value })
+            };
+            let (ty, send) = match (&bp.body, media.kind) {
+                (BodyType::Model(t), MediaKind::Form) => {
+                    let t = model(t);
+                    (quote! { &#t }, quote! { __req = __req.form(#b); })
+                }
+                (BodyType::Model(t), _) => {
+                    let t = model(t);
+                    let set_ct = if mt != "application/json" {
+                        quote! { .header(::reqwest::header::CONTENT_TYPE, #mt) }
+                    } else {
+                        TokenStream::new()
+                    };
+                    (quote! { &#t }, quote! { __req = __req.json(#b)#set_ct; })
+                }
+                (BodyType::Multipart, _) => (
+                    quote! { ::reqwest::multipart::Form },
+                    quote! { __req = __req.multipart(#b); },
+                ),
+                (BodyType::Text, _) => (
+                    quote! { String },
+                    quote! { __req = __req.header(::reqwest::header::CONTENT_TYPE, #mt).body(#b); },
+                ),
+                (BodyType::Bytes | BodyType::Unit, _) => {
+                    if mt != "application/octet-stream" {
+                        self.degraded.push(Degradation::op(
+                            &op.name,
+                            &op.pointer,
+                            &format!("request body of media type {mt} is sent as raw bytes"),
+                        ));
+                    }
+                    (
+                        quote! { Vec<u8> },
                         quote! { __req = __req.header(::reqwest::header::CONTENT_TYPE, #mt).body(#b); },
-                    ),
-                    BodyKind::Binary => {
-                        if mt != "application/octet-stream" {
-                            self.degraded.push(Degradation::op(
-                                &op.name,
-                                &op.pointer,
-                                &format!("request body of media type {mt} is sent as raw bytes"),
-                            ));
-                        }
-                        (
-                            quote! { Vec<u8> },
-                            quote! { __req = __req.header(::reqwest::header::CONTENT_TYPE, #mt).body(#b); },
-                        )
-                    }
-                };
-                if rb.required {
-                    arg_decls.push(quote! { #b: #ty });
-                    body_stmt = send;
-                } else {
-                    arg_decls.push(quote! { #b: Option<#ty> });
-                    body_stmt = quote! { if let Some(#b) = #b { #send } };
+                    )
                 }
+            };
+            if bp.required {
+                arg_decls.push(quote! { #b: #ty });
+                body_stmt = send;
+            } else {
+                arg_decls.push(quote! { #b: Option<#ty> });
+                body_stmt = quote! { if let Some(#b) = #b { #send } };
             }
         }
         // URL: literal text as the template writes it, each parameter encoded for its place
@@ -691,7 +660,12 @@ impl<'a> ClientEmitter<'a> {
             TokenStream::new()
         };
         // responses
-        let (success_ty, error_ty, arms, extra_items) = self.responses(op, &op_camel, prefix);
+        let ResponsesCode {
+            success_ty,
+            error_ty,
+            decode,
+            items: extra_items,
+        } = self.responses(plan, prefix);
         let docs = {
             let summary_line =
                 format!("`{} {}{}`", op.method.as_str(), self.api.base_path, op.path);
@@ -727,7 +701,7 @@ impl<'a> ClientEmitter<'a> {
                 let __status = __resp.status();
                 let __headers = __resp.headers().clone();
                 let __bytes = __resp.bytes().await.map_err(Error::Transport)?.to_vec();
-                #arms
+                #decode
             }
         };
         self.support.extend(params_struct);
@@ -735,55 +709,40 @@ impl<'a> ClientEmitter<'a> {
         method_tokens
     }
 
-    /// (success type, error type, match expression, extra items)
-    fn responses(
-        &mut self,
-        op: &Operation,
-        op_camel: &str,
+    /// The Rust type of a response body, and the expression decoding it from `__bytes`.
+    fn response_body(
+        &self,
+        r: &ResponsePlan<'_>,
         prefix: &TokenStream,
-    ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
-        struct R {
-            status: StatusSpec,
-            ty: TokenStream,
-            decode: TokenStream,
-            unit: bool,
+    ) -> (TokenStream, TokenStream) {
+        match &r.body {
+            BodyType::Unit => (quote! { () }, quote! { () }),
+            BodyType::Model(t) => {
+                let t = t
+                    .as_ref()
+                    .map(|s| self.types.rust(s, prefix))
+                    .unwrap_or_else(|| quote! { ::serde_json::Value });
+                (
+                    t.clone(),
+                    quote! { decode_json::<#t, _>(__status, &__bytes)? },
+                )
+            }
+            BodyType::Multipart => (
+                quote! { ::serde_json::Value },
+                quote! { decode_json::<::serde_json::Value, _>(__status, &__bytes)? },
+            ),
+            BodyType::Text => (
+                quote! { String },
+                quote! { String::from_utf8_lossy(&__bytes).into_owned() },
+            ),
+            BodyType::Bytes => (quote! { Vec<u8> }, quote! { __bytes }),
         }
-        let mut rs = Vec::new();
-        for r in &op.responses {
-            let (ty, decode, unit) = match preferred(&r.content) {
-                None => (quote! { () }, quote! { () }, true),
-                Some(m) => match BodyKind::of(m.kind) {
-                    BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
-                        let t = m
-                            .schema
-                            .as_ref()
-                            .map(|s| self.types.rust(s, prefix))
-                            .unwrap_or_else(|| quote! { ::serde_json::Value });
-                        (
-                            t.clone(),
-                            quote! { decode_json::<#t, _>(__status, &__bytes)? },
-                            false,
-                        )
-                    }
-                    BodyKind::Text => (
-                        quote! { String },
-                        quote! { String::from_utf8_lossy(&__bytes).into_owned() },
-                        false,
-                    ),
-                    BodyKind::Binary => (quote! { Vec<u8> }, quote! { __bytes }, false),
-                },
-            };
-            rs.push(R {
-                status: r.status,
-                ty,
-                decode,
-                unit,
-            });
-        }
-        let successes: Vec<&R> = rs.iter().filter(|r| r.status.is_success()).collect();
-        let errors: Vec<&R> = rs.iter().filter(|r| !r.status.is_success()).collect();
-        let mut extra = TokenStream::new();
-        let variant_of = |s: StatusSpec| -> Ident { format_ident!("{}", s.variant_name()) };
+    }
+
+    /// The method's result types, the status match that decodes the response, and
+    /// the `…Success`/`…Error` enums it needs.
+    fn responses(&mut self, plan: &OperationPlan<'_>, prefix: &TokenStream) -> ResponsesCode {
+        let mut items = TokenStream::new();
         let pattern = |s: StatusSpec| -> TokenStream {
             match s {
                 StatusSpec::Code(c) => {
@@ -799,13 +758,13 @@ impl<'a> ClientEmitter<'a> {
             }
         };
         // one enum of documented statuses (`…Success` or `…Error`)
-        let mut status_enum = |suffix: &str, kind: &str, rows: &[&R]| -> Ident {
-            let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}{suffix}")));
+        let mut status_enum = |name: &str, kind: &str, rows: &[&ResponsePlan<'_>]| -> Ident {
+            let name = format_ident!("{}", name);
             let vs = rows.iter().map(|r| {
-                let v = variant_of(r.status);
-                let ty = &r.ty;
-                let doc = format!(" Status {}.", r.status.label());
-                if r.unit {
+                let v = format_ident!("{}", r.variant);
+                let (ty, _) = self.response_body(r, prefix);
+                let doc = format!(" Status {}.", r.response.status.label());
+                if r.body == BodyType::Unit {
                     quote! { #[doc = #doc] #v, }
                 } else {
                     quote! { #[doc = #doc] #v(#ty), }
@@ -813,67 +772,61 @@ impl<'a> ClientEmitter<'a> {
             });
             let doc = format!(
                 " The documented {kind} responses of [`Client::{}`].",
-                self.methods[&op.name]
+                plan.method
             );
-            extra.extend(quote! {
+            items.extend(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone)]
                 pub enum #name { #(#vs)* }
             });
             name
         };
-        let same = successes
-            .windows(2)
-            .all(|w| w[0].ty.to_string() == w[1].ty.to_string());
-        let (success_ty, success_enum) = if successes.is_empty() {
-            (quote! { () }, None)
-        } else if same {
-            (successes[0].ty.clone(), None)
-        } else {
-            let name = status_enum("Success", "success", &successes);
-            (quote! { #name }, Some(name))
+        let successes = plan.successes();
+        let success_enum = plan
+            .client
+            .success
+            .as_deref()
+            .map(|n| status_enum(n, "success", &successes));
+        let error_enum = plan
+            .client
+            .error
+            .as_deref()
+            .map(|n| status_enum(n, "error", &plan.errors()));
+        let success_ty = match (&success_enum, successes.first()) {
+            (Some(e), _) => quote! { #e },
+            (None, Some(first)) => self.response_body(first, prefix).0,
+            (None, None) => quote! { () },
         };
-        let (error_ty, error_enum) = if errors.is_empty() {
-            (quote! { ::std::convert::Infallible }, None)
-        } else {
-            let name = status_enum("Error", "error", &errors);
-            (quote! { #name }, Some(name))
+        let error_ty = match &error_enum {
+            Some(e) => quote! { #e },
+            None => quote! { ::std::convert::Infallible },
         };
-        // arms: exact codes, then ranges, then default
-        let mut ordered: Vec<&R> = rs.iter().collect();
-        ordered.sort_by_key(|r| r.status.precedence());
         let mut arms = Vec::new();
         let mut has_wildcard = false;
-        for r in ordered {
-            let pat = pattern(r.status);
-            let decode = &r.decode;
-            let body = if r.status.is_success() {
-                match &success_enum {
-                    Some(e) => {
-                        let v = variant_of(r.status);
-                        if r.unit {
-                            quote! { #e::#v }
-                        } else {
-                            quote! { #e::#v(#decode) }
-                        }
-                    }
-                    None => quote! { #decode },
-                }
-            } else {
-                let e = error_enum.as_ref().expect("errors exist");
-                let v = variant_of(r.status);
-                if r.unit {
+        for r in plan.match_order() {
+            let status = r.response.status;
+            let pat = pattern(status);
+            let (_, decode) = self.response_body(r, prefix);
+            let v = format_ident!("{}", r.variant);
+            let wrap = |e: &Ident| {
+                if r.body == BodyType::Unit {
                     quote! { #e::#v }
                 } else {
                     quote! { #e::#v(#decode) }
                 }
             };
-            let result = if r.status.is_success() {
+            let result = if status.is_success() {
+                let body = match &success_enum {
+                    Some(e) => wrap(e),
+                    None => decode.clone(),
+                };
                 quote! { Ok(ApiResponse { status: __status, headers: __headers, body: #body }) }
             } else {
+                let e = error_enum.as_ref().expect("the plan names an error enum");
+                let body = wrap(e);
                 quote! { Err(Error::Api(ApiResponse { status: __status, headers: __headers, body: #body })) }
             };
-            if r.status == StatusSpec::Default {
+            if status == StatusSpec::Default {
                 has_wildcard = true;
             }
             arms.push((pat, result));
@@ -882,13 +835,26 @@ impl<'a> ClientEmitter<'a> {
         if !has_wildcard {
             arms.push((quote! { _ }, unexpected));
         }
-        let expr = if arms.len() == 1 {
+        let decode = if arms.len() == 1 {
             let (_, only) = arms.pop().expect("one arm");
             only
         } else {
             let arms = arms.iter().map(|(p, r)| quote! { #p => #r, });
             quote! { match __status.as_u16() { #(#arms)* } }
         };
-        (success_ty, error_ty, expr, extra)
+        ResponsesCode {
+            success_ty,
+            error_ty,
+            decode,
+            items,
+        }
     }
+}
+
+/// What [`ClientEmitter::responses`] renders for one operation.
+struct ResponsesCode {
+    success_ty: TokenStream,
+    error_ty: TokenStream,
+    decode: TokenStream,
+    items: TokenStream,
 }

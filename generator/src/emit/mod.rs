@@ -1,11 +1,12 @@
 //! Emitters: Rust source (with `quote`, formatted by `prettyplease`) and the
 //! generated crate's non-Rust files (from `minijinja` templates in `templates/`).
 
-pub mod client;
-pub mod docs;
-pub mod names;
-pub mod rust_types;
-pub mod server;
+pub(crate) mod client;
+pub(crate) mod docs;
+pub(crate) mod names;
+pub(crate) mod plan;
+pub(crate) mod rust_types;
+pub(crate) mod server;
 pub mod smoke;
 
 use crate::diagnostics::{Diagnostic, LoadError};
@@ -37,6 +38,16 @@ pub struct Degradation {
 }
 
 impl Degradation {
+    /// The degradation as a warning in the one diagnostics channel, in `file`.
+    pub fn diagnostic(&self, file: Option<&Path>) -> Diagnostic {
+        let mut d = Diagnostic::warning(
+            self.pointer.clone(),
+            format!("{} {}: {}", self.kind, self.name, self.reason),
+        );
+        d.file = file.map(Path::to_path_buf);
+        d
+    }
+
     /// A degraded type.
     pub fn ty(name: &str, pointer: &str, reason: &str) -> Self {
         Self {
@@ -367,7 +378,11 @@ impl Generator {
             println!("cargo:rerun-if-changed={}", file.display());
         }
         let generated = self.generate_module()?;
-        for w in &generated.warnings {
+        let degraded = generated
+            .degradations
+            .iter()
+            .map(|d| d.diagnostic(self.spec_path.as_deref()));
+        for w in generated.warnings.iter().cloned().chain(degraded) {
             // one line per warning: cargo shows each `cargo:warning=` line
             println!("cargo:warning={}", w.to_string().replace('\n', " "));
         }
@@ -454,27 +469,27 @@ impl Generator {
 }
 
 fn auth_docs(api: &Api) -> (Vec<String>, Vec<String>) {
-    use crate::ir::SecurityScheme as S;
+    use crate::ir::Credential;
     let mut setters = Vec::new();
     let mut descriptions = Vec::new();
-    if api.security_schemes.values().any(|s| {
-        matches!(
-            s,
-            S::Bearer { .. } | S::OAuth2 { .. } | S::OpenIdConnect { .. }
-        )
-    }) {
+    let kinds: Vec<Credential> = api
+        .security_schemes
+        .values()
+        .map(|s| s.credential())
+        .collect();
+    if kinds.contains(&Credential::Bearer) {
         setters.push("with_bearer_token(\"TOKEN\")".to_string());
         descriptions.push("`with_bearer_token` sends `Authorization: Bearer …` (bearer, OAuth 2 and OpenID Connect schemes)".to_string());
     }
-    if api.security_schemes.values().any(|s| matches!(s, S::Basic)) {
+    if kinds.contains(&Credential::Basic) {
         descriptions.push("`with_basic_auth` sends HTTP basic credentials".to_string());
     }
     let key_setters = client::api_key_setters(api);
     for (name, s) in &api.security_schemes {
-        if let S::ApiKey {
+        if let Credential::ApiKey {
             name: key,
             location,
-        } = s
+        } = s.credential()
         {
             let setter = &key_setters[name];
             descriptions.push(format!(

@@ -285,17 +285,8 @@ impl<'a> RustTypes<'a> {
             } => self.emit_union(def, &name, &docs, variants, discriminator.as_deref()),
             TypeKind::Alias { target } => {
                 let empty = TokenStream::new();
-                if matches!(target, TypeRef::Any)
-                    && def.json_schema.as_object().is_some_and(|o| {
-                        o.keys()
-                            .any(|k| k != "description" && k != "title" && k != "examples")
-                    })
-                {
-                    degraded.push(Degradation::ty(
-                        &def.name,
-                        &def.pointer,
-                        "no precise Rust type; serde_json::Value",
-                    ));
+                if let Some(why) = &def.approximation {
+                    degraded.push(Degradation::ty(&def.name, &def.pointer, why));
                 }
                 if def.recursive {
                     let ty = self.rust(target, &empty);
@@ -338,14 +329,7 @@ impl<'a> RustTypes<'a> {
             } else {
                 f.schema.clone()
             };
-            if matches!(f.schema, TypeRef::Any)
-                && def
-                    .json_schema
-                    .get("properties")
-                    .and_then(|p| p.get(wire))
-                    .and_then(Value::as_object)
-                    .is_some_and(|o| o.contains_key("not") || o.contains_key("type"))
-            {
+            if let Some(why) = &f.approximation {
                 degraded.push(Degradation::ty(
                     &def.name,
                     &format!(
@@ -353,7 +337,7 @@ impl<'a> RustTypes<'a> {
                         def.pointer,
                         crate::diagnostics::escape_token(wire)
                     ),
-                    "field has no precise Rust type; serde_json::Value",
+                    why,
                 ));
             }
             let mut fdoc = Some(

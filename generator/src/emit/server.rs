@@ -9,14 +9,12 @@
 use super::client::codec_tokens;
 use super::client::BodyKind;
 use super::docs::doc_paragraphs;
-use super::names::{camel, ident, snake, Namer};
+use super::names::{ident, snake, Namer};
+use super::plan::{BodyType, OperationPlan, ResponsePlan, INPUT_GROUPS};
 use super::rust_types::RustTypes;
 use super::Degradation;
-use crate::ir::wire::preferred;
 use crate::ir::wire::ParamText;
-use crate::ir::{
-    Api, Operation, ParamLocation, ParamShape, Parameter, Response, StatusSpec, TypeRef,
-};
+use crate::ir::{Api, Operation, ParamLocation, ParamShape, Parameter, StatusSpec, TypeRef};
 use indexmap::IndexMap;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -26,16 +24,13 @@ use specforge_runtime::path::{Choices, Piece};
 pub struct ServerEmitter<'a> {
     types: &'a RustTypes<'a>,
     api: &'a Api,
-    namer: Namer,
     degraded: Vec<Degradation>,
-    /// Each operation's method name (by IR name), from `names::operation_methods`.
-    methods: IndexMap<String, String>,
     /// Each operation's template constant, by operation name.
     templates: IndexMap<String, Ident>,
 }
 
-/// What an operation's handler needs to know about its body.
-struct BodyPlan {
+/// What an operation's handler does with its body.
+struct BodyCode {
     ty: TokenStream,
     parse: TokenStream,
     required: bool,
@@ -45,13 +40,10 @@ struct BodyPlan {
 impl<'a> ServerEmitter<'a> {
     /// An emitter over `types`.
     pub fn new(types: &'a RustTypes<'a>) -> Self {
-        let namer = Namer::with_reserved(&["api", "router", "problem", "fromparam"]);
         Self {
             types,
             api: types.api(),
-            namer,
             degraded: Vec::new(),
-            methods: super::names::operation_methods(types.api()),
             templates: IndexMap::new(),
         }
     }
@@ -65,11 +57,14 @@ impl<'a> ServerEmitter<'a> {
         // routes: skeleton -> method -> handlers, most specific template first
         type Candidates = Vec<(Ident, (usize, std::cmp::Reverse<usize>), String)>;
         let mut routes: IndexMap<String, IndexMap<Ident, Candidates>> = IndexMap::new();
-        for op in &self.api.operations {
-            let (item, method, handler, handler_name) = self.operation(op, &prefix);
-            items.extend(item);
-            methods.push(method);
-            handlers.extend(handler);
+        let api = self.api;
+        for plan in super::plan::plans(api) {
+            let op = plan.op;
+            let code = self.operation(&plan, &prefix);
+            items.extend(code.items);
+            methods.push(code.method);
+            handlers.extend(code.handler);
+            let handler_name = code.handler_name;
             let skeleton = op.template.route(&self.api.base_path);
             let verb = format_ident!("{}", op.method.as_str().to_lowercase());
             let candidates = routes.entry(skeleton).or_default().entry(verb).or_default();
@@ -433,27 +428,18 @@ impl<'a> ServerEmitter<'a> {
         }
     }
 
-    fn operation(
-        &mut self,
-        op: &Operation,
-        prefix: &TokenStream,
-    ) -> (TokenStream, TokenStream, TokenStream, Ident) {
-        let op_camel = camel(&op.name);
-        let method_name = ident(&self.methods[&op.name]);
-        let handler_name = format_ident!("handle_{}", self.methods[&op.name]);
+    fn operation(&mut self, plan: &OperationPlan<'_>, prefix: &TokenStream) -> OperationCode {
+        let op = plan.op;
+        let method_name = ident(&plan.method);
+        let handler_name = format_ident!("{}", plan.server.handler);
         let mut items = TokenStream::new();
         let mut args: Vec<TokenStream> = Vec::new();
         let mut call_args: Vec<TokenStream> = Vec::new();
         let mut outputs: Vec<Ident> = Vec::new();
         let mut output_types: Vec<Ident> = Vec::new();
         let mut parse_stmts: Vec<TokenStream> = Vec::new();
-        let groups: [(&str, &[ParamLocation]); 3] = [
-            ("Path", &[ParamLocation::Path]),
-            ("Query", &[ParamLocation::Query]),
-            ("Headers", &[ParamLocation::Header, ParamLocation::Cookie]),
-        ];
         let mut uses = (false, false, false); // path, query, cookies
-        for (suffix, locations) in groups {
+        for (suffix, locations) in INPUT_GROUPS {
             let params: Vec<&Parameter> = op
                 .parameters
                 .iter()
@@ -462,7 +448,10 @@ impl<'a> ServerEmitter<'a> {
             if params.is_empty() {
                 continue;
             }
-            let sname = format_ident!("{}", self.namer.camel(&format!("{op_camel}{suffix}")));
+            let Some((_, sname)) = plan.server.inputs.iter().find(|(s, _)| *s == suffix) else {
+                continue;
+            };
+            let sname = format_ident!("{}", sname);
             let arg = format_ident!("{}", suffix.to_lowercase());
             let mut fnamer = Namer::default();
             let mut fields = Vec::new();
@@ -498,7 +487,7 @@ impl<'a> ServerEmitter<'a> {
             let doc = format!(
                 " The {} parameters of [`Api::{}`].",
                 suffix.to_lowercase(),
-                self.methods[&op.name]
+                plan.method
             );
             items.extend(quote! {
                 #[doc = #doc]
@@ -512,7 +501,7 @@ impl<'a> ServerEmitter<'a> {
             parse_stmts.push(quote! { let #arg = #sname { #(#inits)* }; });
         }
         // body
-        let body_plan = self.body_plan(op, prefix);
+        let body_plan = self.request_body(plan, prefix);
         if let Some(plan) = &body_plan {
             let ty = &plan.ty;
             if plan.required {
@@ -523,7 +512,7 @@ impl<'a> ServerEmitter<'a> {
             call_args.push(quote! { body });
         }
         // response enum
-        let (response_enum, response_name) = self.response_enum(op, &op_camel, prefix);
+        let (response_enum, response_name) = self.response_enum(plan, prefix);
         items.extend(response_enum);
         // trait method
         let docs = {
@@ -551,7 +540,7 @@ impl<'a> ServerEmitter<'a> {
             }
         };
         // handler
-        let parse_fn = format_ident!("parse_{}", self.methods[&op.name]);
+        let parse_fn = format_ident!("{}", plan.server.parser);
         let query_decl = if uses.1 {
             quote! { let __query = super::runtime::params::query_pairs(parts.uri.query().unwrap_or("")); }
         } else {
@@ -577,8 +566,7 @@ impl<'a> ServerEmitter<'a> {
             quote! { _parts: &::axum::http::request::Parts }
         };
         // the template, as the runtime matches it
-        let template_const =
-            format_ident!("TEMPLATE_{}", self.methods[&op.name].to_ascii_uppercase());
+        let template_const = format_ident!("{}", plan.server.template);
         let segments = op.template.pieces().into_iter().map(|pieces| {
             let pieces = pieces.into_iter().map(|p| match p {
                 Piece::Lit(l) => quote! { super::runtime::path::Piece::Lit(#l) },
@@ -661,33 +649,28 @@ impl<'a> ServerEmitter<'a> {
                 <A as Api>::#method_name(&*api, #(#call_args),*).await.into_response()
             }
         };
-        (items, method, handler, handler_name)
+        OperationCode {
+            items,
+            method,
+            handler,
+            handler_name,
+        }
     }
 
-    fn body_plan(&mut self, op: &Operation, prefix: &TokenStream) -> Option<BodyPlan> {
-        let rb = op.request_body.as_ref()?;
-        let media = preferred(&rb.content)?;
+    fn request_body(&mut self, plan: &OperationPlan<'_>, prefix: &TokenStream) -> Option<BodyCode> {
+        let op = plan.op;
+        let bp = plan.body.as_ref()?;
+        let media = bp.media;
         let kind = BodyKind::of(media.kind);
-        let accepted: Vec<String> = rb
-            .content
-            .iter()
-            .filter(|m| BodyKind::of(m.kind) == kind)
-            .map(|m| m.media_type.to_ascii_lowercase())
-            .collect();
-        let refused: Vec<&str> = rb
-            .content
-            .iter()
-            .filter(|m| BodyKind::of(m.kind) != kind)
-            .map(|m| m.media_type.as_str())
-            .collect();
-        if !refused.is_empty() {
+        let accepted = bp.accepted.clone();
+        if !bp.others.is_empty() {
             self.degraded.push(Degradation::op(
                 &op.name,
                 &op.pointer,
                 &format!(
                     "the server stub accepts {} only; {} answered with 415",
                     accepted.join(", "),
-                    refused.join(", ")
+                    bp.others.join(", ")
                 ),
             ));
         }
@@ -720,26 +703,27 @@ impl<'a> ServerEmitter<'a> {
                 quote! { Ok::<_, ::axum::response::Response>(bytes.clone()) },
             ),
         };
-        Some(BodyPlan {
+        Some(BodyCode {
             ty,
             parse,
-            required: rb.required,
+            required: bp.required,
             accepted,
         })
     }
 
     fn response_enum(
         &mut self,
-        op: &Operation,
-        op_camel: &str,
+        plan: &OperationPlan<'_>,
         prefix: &TokenStream,
     ) -> (TokenStream, Ident) {
-        let name = format_ident!("{}", self.namer.camel(&format!("{op_camel}Response")));
+        let op = plan.op;
+        let name = format_ident!("{}", plan.server.response);
         let mut variants = Vec::new();
         let mut structs = Vec::new();
         let mut arms = Vec::new();
-        for r in &op.responses {
-            let vname = format_ident!("{}", r.status.variant_name());
+        for rp in &plan.responses {
+            let r = rp.response;
+            let vname = format_ident!("{}", rp.variant);
             let doc = format!(
                 " Status {}{}",
                 r.status.label(),
@@ -766,7 +750,7 @@ impl<'a> ServerEmitter<'a> {
                     quote! { status_of(status) }
                 }
             };
-            let body = self.response_body(r, prefix);
+            let body = self.response_body(rp, prefix);
             let body_expr = match &body {
                 Some((ty, media, kind)) => {
                     fields.push(quote! { /// The body.
@@ -785,11 +769,7 @@ impl<'a> ServerEmitter<'a> {
             };
             let mut header_stmts = Vec::new();
             if !r.headers.is_empty() {
-                let hs = format_ident!(
-                    "{}",
-                    self.namer
-                        .camel(&format!("{op_camel}Response{}Headers", r.status.label()))
-                );
+                let hs = format_ident!("{}", plan.server.response_headers[&r.status.label()]);
                 let mut hnamer = Namer::default();
                 let mut hfields = Vec::new();
                 for h in &r.headers {
@@ -809,7 +789,7 @@ impl<'a> ServerEmitter<'a> {
                 let hdoc = format!(
                     " Headers of the {} response of [`Api::{}`].",
                     r.status.label(),
-                    self.methods[&op.name]
+                    plan.method
                 );
                 structs.push(quote! {
                     #[doc = #hdoc]
@@ -842,10 +822,7 @@ impl<'a> ServerEmitter<'a> {
             };
             arms.push(arm);
         }
-        let doc = format!(
-            " The documented responses of [`Api::{}`].",
-            self.methods[&op.name]
-        );
+        let doc = format!(" The documented responses of [`Api::{}`].", plan.method);
         let unimplemented = format!(
             "{} {} is not implemented by this server",
             op.method.as_str(),
@@ -878,25 +855,32 @@ impl<'a> ServerEmitter<'a> {
     /// (Rust type, media type literal, kind) of a response body.
     fn response_body(
         &self,
-        r: &Response,
+        r: &ResponsePlan<'_>,
         prefix: &TokenStream,
     ) -> Option<(TokenStream, String, BodyKind)> {
-        let m = preferred(&r.content)?;
-        let kind = BodyKind::of(m.kind);
-        let ty = match kind {
-            BodyKind::Json | BodyKind::Form | BodyKind::Multipart => m
-                .schema
+        let m = r.media?;
+        let ty = match &r.body {
+            BodyType::Model(t) => t
                 .as_ref()
                 .map(|s| self.types.rust(s, prefix))
                 .unwrap_or_else(|| quote! { ::serde_json::Value }),
-            BodyKind::Text => quote! { String },
-            BodyKind::Binary => quote! { Vec<u8> },
+            BodyType::Multipart => quote! { ::serde_json::Value },
+            BodyType::Text => quote! { String },
+            BodyType::Bytes | BodyType::Unit => quote! { Vec<u8> },
         };
         let media = if m.media_type.contains('*') {
             "application/octet-stream".to_string()
         } else {
             m.media_type.clone()
         };
-        Some((ty, media, kind))
+        Some((ty, media, BodyKind::of(m.kind)))
     }
+}
+
+/// What [`ServerEmitter::operation`] renders for one operation.
+struct OperationCode {
+    items: TokenStream,
+    method: TokenStream,
+    handler: TokenStream,
+    handler_name: Ident,
 }

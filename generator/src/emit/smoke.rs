@@ -3,11 +3,11 @@
 //! construction) and reports, by operation, every call that fails to send or to
 //! decode. Run against `specforge-mock` it shows that mock, client and spec agree.
 
-use super::client::{api_key_setters, arg_type, required_params, BodyKind};
+use super::client::{api_key_setters, arg_type};
 use super::names::ident;
+use super::plan::BodyType;
 use super::rust_types::RustTypes;
-use crate::ir::wire::preferred;
-use crate::ir::{Api, Operation, ParamLocation, SecurityScheme, TypeRef};
+use crate::ir::{Api, Credential, Operation, ParamLocation, TypeRef};
 use proc_macro2::Literal;
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -31,13 +31,13 @@ pub fn smoke_program(
     let types = RustTypes::new(api);
     let krate = format_ident!("{}", crate_ident);
     let prefix = quote! { #krate::types:: };
-    let methods = super::names::operation_methods(api);
     let mut calls = Vec::new();
-    for op in &api.operations {
+    for plan in super::plan::plans(api) {
+        let op = plan.op;
         g.start(op);
         let mut lets = Vec::new();
         let mut args = Vec::new();
-        for (i, p) in required_params(op).into_iter().enumerate() {
+        for (i, p) in plan.required.iter().enumerate() {
             let v = format_ident!("a{}", i);
             let value = g.value(&p.json_schema, Some(&p.name));
             let json = Literal::string(&value.to_string());
@@ -66,10 +66,11 @@ pub fn smoke_program(
         {
             args.push(quote! { &Default::default() });
         }
-        if let Some(rb) = &op.request_body {
-            if let Some(media) = preferred(&rb.content) {
-                let (decl, pass) = match BodyKind::of(media.kind) {
-                    BodyKind::Json | BodyKind::Form => {
+        if let Some(bp) = &plan.body {
+            {
+                let media = bp.media;
+                let (decl, pass) = match &bp.body {
+                    BodyType::Model(_) => {
                         let ty = media
                             .schema
                             .as_ref()
@@ -87,11 +88,11 @@ pub fn smoke_program(
                             quote! { &body },
                         )
                     }
-                    BodyKind::Multipart => (
+                    BodyType::Multipart => (
                         quote! { let body = reqwest::multipart::Form::new().text("field", "value"); },
                         quote! { body },
                     ),
-                    BodyKind::Text => {
+                    BodyType::Text => {
                         let text = media
                             .json_schema
                             .as_ref()
@@ -99,20 +100,20 @@ pub fn smoke_program(
                             .unwrap_or_else(|| "text".into());
                         (quote! { let body = String::from(#text); }, quote! { body })
                     }
-                    BodyKind::Binary => (
+                    BodyType::Bytes | BodyType::Unit => (
                         quote! { let body: Vec<u8> = vec![0, 1, 2, 3]; },
                         quote! { body },
                     ),
                 };
                 lets.push(decl);
-                args.push(if rb.required {
+                args.push(if bp.required {
                     pass
                 } else {
                     quote! { Some(#pass) }
                 });
             }
         }
-        let method = ident(&methods[&op.name]);
+        let method = ident(&plan.method);
         let name = &op.name;
         calls.push(quote! {
             {
@@ -126,21 +127,15 @@ pub fn smoke_program(
         });
     }
     let mut setup = quote! { #krate::Client::new(base) };
-    if api.security_schemes.values().any(|s| {
-        matches!(
-            s,
-            SecurityScheme::Bearer { .. }
-                | SecurityScheme::OAuth2 { .. }
-                | SecurityScheme::OpenIdConnect { .. }
-        )
-    }) {
-        setup.extend(quote! { .with_bearer_token("specforge-token") });
-    }
-    if api
+    let kinds: Vec<Credential> = api
         .security_schemes
         .values()
-        .any(|s| matches!(s, SecurityScheme::Basic))
-    {
+        .map(|s| s.credential())
+        .collect();
+    if kinds.contains(&Credential::Bearer) {
+        setup.extend(quote! { .with_bearer_token("specforge-token") });
+    }
+    if kinds.contains(&Credential::Basic) {
         setup.extend(quote! { .with_basic_auth("specforge", Some("secret".to_string())) });
     }
     for setter in api_key_setters(api).values() {

@@ -1,11 +1,11 @@
 //! The intermediate representation (IR) and its construction from a loaded spec.
 
-pub mod json_schema;
-pub mod lower;
-pub mod model;
+pub(crate) mod json_schema;
+pub(crate) mod lower;
+pub(crate) mod model;
 pub mod naming;
-pub mod recursion;
-pub mod types;
+pub(crate) mod recursion;
+pub(crate) mod types;
 pub mod wire;
 
 pub use model::*;

@@ -527,6 +527,9 @@ pub struct TypeDef {
     pub example: Option<Value>,
     /// The JSON Schema (draft 2020-12, refs into [`Api::schema_defs`]) this type was lowered from.
     pub json_schema: Value,
+    /// Why the type is less precise than its schema, when it is (`not`, unknown types…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximation: Option<String>,
 }
 
 /// The shapes a named type can take.
@@ -588,6 +591,9 @@ pub struct Field {
     /// Description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Why the field's type is less precise than its schema, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximation: Option<String>,
 }
 
 /// A union variant.

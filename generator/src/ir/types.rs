@@ -21,6 +21,8 @@ pub struct TypeLowerer<'a> {
     inline_stack: Vec<String>,
     /// Warnings and errors.
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Schemas typed less precisely than they say, by pointer: why.
+    approximated: HashMap<String, String>,
 }
 
 impl<'a> TypeLowerer<'a> {
@@ -33,6 +35,7 @@ impl<'a> TypeLowerer<'a> {
             types: IndexMap::new(),
             taken: HashSet::new(),
             inline_stack: Vec::new(),
+            approximated: HashMap::new(),
             diagnostics: Vec::new(),
         };
         let keys: Vec<String> = components(doc)
@@ -96,7 +99,15 @@ impl<'a> TypeLowerer<'a> {
             deprecated: schema.get("deprecated") == Some(&Value::Bool(true)),
             example: schema.get("example").cloned(),
             json_schema: self.json(schema),
+            approximation: self.approximated.get(ptr).cloned(),
         }
+    }
+
+    /// Record that the schema at `ptr` is typed less precisely than it says.
+    fn approximate(&mut self, ptr: &str, why: &str) {
+        self.approximated
+            .entry(ptr.to_string())
+            .or_insert_with(|| why.to_string());
     }
 
     /// Reserve a unique type name based on `base`.
@@ -155,6 +166,10 @@ impl<'a> TypeLowerer<'a> {
             return TypeRef::named(name.clone());
         }
         if self.inline_stack.iter().any(|s| s == r) {
+            self.approximate(
+                ptr,
+                "recursion through a non-component schema: serde_json::Value",
+            );
             self.diagnostics.push(Diagnostic::warning(
                 ptr.to_string(),
                 format!(
@@ -424,6 +439,7 @@ impl<'a> TypeLowerer<'a> {
                     write_only: flag("writeOnly"),
                     deprecated: flag("deprecated"),
                     description: describe(pschema),
+                    approximation: self.approximated.get(&pptr).cloned(),
                 };
                 if let Some(existing) = fields.iter_mut().find(|f| f.name == *pname) {
                     *existing = field;
@@ -462,6 +478,7 @@ impl<'a> TypeLowerer<'a> {
             }
         }
         if obj.contains_key("not") {
+            self.approximate(ptr, "'not' has no Rust type: serde_json::Value");
             self.diagnostics.push(Diagnostic::warning(
                 push_pointer(ptr, "not"),
                 "'not' cannot be expressed as a type; typed as any JSON value",
@@ -502,6 +519,7 @@ impl<'a> TypeLowerer<'a> {
             }
             Some("null") => TypeRef::Any,
             Some(other) => {
+                self.approximate(ptr, "unknown type: serde_json::Value");
                 self.diagnostics.push(Diagnostic::warning(
                     push_pointer(ptr, "type"),
                     format!("unknown type '{other}'; typed as any JSON value"),

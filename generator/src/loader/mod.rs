@@ -2,11 +2,11 @@
 //! normalizes the schema dialect and converts Swagger 2.0 to the OpenAPI 3.0
 //! layout. What comes out is one document shape for the IR lowering.
 
-pub mod dialect;
-pub mod refs;
-pub mod source;
-pub mod swagger2;
-pub mod walk;
+pub(crate) mod dialect;
+pub(crate) mod refs;
+pub(crate) mod source;
+pub(crate) mod swagger2;
+pub(crate) mod walk;
 
 use crate::diagnostics::{Diagnostic, LoadError};
 use serde::Serialize;
