@@ -477,3 +477,113 @@ paths:
         "{e}"
     );
 }
+
+#[test]
+fn numbers_of_any_size_load_with_a_warning_where_digits_may_be_lost() {
+    let yaml = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /a:\n    get:\n      parameters:\n        - { name: n, in: query, schema: { type: integer, maximum: 18446744073709552000 } }\n      responses: { '200': { description: ok } }\n";
+    let json = r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"parameters":[{"name":"n","in":"query","schema":{"type":"integer","minimum":-99999999999999999999}}],"responses":{"200":{"description":"ok"}}}}}}"#;
+    for (text, key) in [(yaml, "maximum"), (json, "minimum")] {
+        let spec = loader::load_str(text, None).unwrap_or_else(|e| panic!("{e}"));
+        let a = ir::build(&spec).unwrap();
+        let bound = a.operations[0].parameters[0].json_schema[key]
+            .as_f64()
+            .unwrap();
+        assert!(bound.abs() > 1.8e19, "{bound}");
+        let w = a
+            .warnings
+            .iter()
+            .find(|w| w.message.contains("beyond 64 bits"))
+            .expect("a warning names the number");
+        assert!(
+            w.pointer
+                .as_deref()
+                .unwrap()
+                .ends_with(&format!("/schema/{key}")),
+            "{w}"
+        );
+    }
+}
+
+#[test]
+fn json_schema_constructs_in_swagger2_load_with_a_meaning() {
+    let text = r#"{"swagger":"2.0","info":{"title":"t","version":"1"},"produces":["application/json"],"paths":{},
+      "definitions":{
+        "Pair":{"type":"array","items":[{"type":"string"},{"type":"integer"}],"additionalItems":false},
+        "Tagged":{"type":"object","properties":{"a":{"type":"string"}},"patternProperties":{"^x-":{"type":"integer"}},"dependencies":{"a":["b"]}}}}"#;
+    let spec = loader::load_str(text, None).unwrap_or_else(|e| panic!("{e}"));
+    let a = ir::build(&spec).unwrap();
+    let pair = &a.types["Pair"];
+    let TypeKind::Alias {
+        target: TypeRef::Array { items, .. },
+    } = &pair.kind
+    else {
+        panic!("an array: {:?}", pair.kind)
+    };
+    let TypeRef::Named { name } = items.as_ref() else {
+        panic!("items are a union: {items:?}")
+    };
+    assert!(matches!(a.types[name].kind, TypeKind::Union { .. }));
+    let TypeKind::Struct { additional, .. } = &a.types["Tagged"].kind else {
+        panic!("a struct")
+    };
+    assert_eq!(
+        additional.as_ref(),
+        Some(&TypeRef::primitive(Primitive::Int64))
+    );
+    for what in [
+        "tuple of item schemas",
+        "patternProperties",
+        "'dependencies'",
+    ] {
+        assert!(
+            a.warnings.iter().any(|w| w.message.contains(what)),
+            "{what}: {:?}",
+            a.warnings
+        );
+    }
+}
+
+#[test]
+fn ref_alias_cycles_are_errors_naming_the_cycle() {
+    let text = r##"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /a:
+    get:
+      responses:
+        "200": { $ref: "#/components/responses/R1" }
+components:
+  responses:
+    R1: { $ref: "#/components/responses/R2" }
+    R2: { $ref: "#/components/responses/R1" }
+  schemas:
+    A: { $ref: "#/components/schemas/B" }
+    B: { $ref: "#/components/schemas/A" }
+    C: { $ref: "#/components/schemas/C" }
+    Tree: { type: object, properties: { kids: { type: array, items: { $ref: "#/components/schemas/Tree" } } } }
+"##;
+    let e = ir::build(&loader::load_str(text, None).unwrap()).unwrap_err();
+    let messages: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(
+        messages[0].contains(
+            "#/components/responses/R1 -> #/components/responses/R2 -> #/components/responses/R1"
+        ),
+        "{messages:#?}"
+    );
+    assert!(messages[1]
+        .contains("#/components/schemas/A -> #/components/schemas/B -> #/components/schemas/A"));
+    assert!(messages[2].contains("#/components/schemas/C -> #/components/schemas/C"));
+    // recursion through a real type stays supported
+    assert!(api("recursive.yaml").types.values().any(|t| t.recursive));
+}
+
+#[test]
+fn a_broken_percent_escape_in_a_ref_is_an_error_not_a_panic() {
+    let text = "openapi: 3.0.3\ninfo: { title: t, version: '1' }\npaths:\n  /a:\n    get:\n      responses:\n        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/%xé' } } } }\ncomponents: { schemas: { A: { type: string } } }\n";
+    let e = loader::load_str(text, None)
+        .and_then(|s| ir::build(&s))
+        .unwrap_err();
+    assert!(e.to_string().contains("does not resolve"), "{e}");
+}

@@ -71,7 +71,37 @@ pub fn router(api: &Api, options: MockOptions) -> axum::Router {
 
 /// A router over a shared (reloadable) state.
 pub fn router_for(shared: Shared) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(shared)
+    guarded(axum::Router::new().fallback(handle).with_state(shared))
+}
+
+/// `router` with a panic in any request turned into a 500 problem+json and a log
+/// line (the mock wraps itself in this; public so that the guarantee is testable).
+pub fn guarded(router: axum::Router) -> axum::Router {
+    router.layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+/// A panic while answering one request: a 500 problem+json and a log line,
+/// never a dropped connection.
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(target: "specforge_mock", "a bug in specforge-mock while answering: {what}");
+    let v = Violation {
+        location: "mock".into(),
+        message: format!(
+            "specforge-mock failed while answering (a bug; please report it with the spec): {}",
+            specforge_runtime::problem::truncate(what, 512)
+        ),
+    };
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal Server Error",
+        &v.message.clone(),
+        &[v],
+    )
 }
 
 pub(crate) fn method_of(m: &HttpMethod) -> Option<Method> {

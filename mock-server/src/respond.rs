@@ -153,6 +153,9 @@ pub fn render(
         };
         headers.push(("content-type".to_string(), mt.clone()));
         body = body_for(state, m, &mt, prefs, dynamic, seed)?;
+    } else if let Some(mt) = response.empty_body_media.first() {
+        // no body, but a documented media type: say it, as a strict reader expects
+        headers.push(("content-type".to_string(), mt.clone()));
     }
     let mut g = Generator::new(
         state.response_set.defs(),

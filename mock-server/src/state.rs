@@ -31,6 +31,8 @@ pub struct CompiledResponse {
     pub media: Vec<CompiledMedia>,
     /// Header name and JSON Schema.
     pub headers: Vec<(String, Value)>,
+    /// Media types documented for a bodiless response (sent as `Content-Type`).
+    pub empty_body_media: Vec<String>,
 }
 
 /// One operation, ready to serve.
@@ -89,7 +91,7 @@ impl MockState {
     /// Compile `api` for serving.
     pub fn new(api: Api, options: MockOptions) -> Self {
         let request_set = SchemaSet::new(&api, Direction::Request);
-        let response_set = SchemaSet::new(&api, Direction::Response);
+        let response_set = SchemaSet::strict_output(&api);
         let mut warnings = Vec::new();
         let mut ops = Vec::new();
         for (index, op) in api.operations.iter().enumerate() {
@@ -172,7 +174,7 @@ impl MockState {
                     media.push(CompiledMedia {
                         media_type: m.media_type.clone(),
                         kind: m.kind,
-                        schema: m.json_schema.clone(),
+                        schema: m.json_schema.as_ref().map(|s| response_set.view(s)),
                         checker,
                         examples,
                     });
@@ -186,6 +188,7 @@ impl MockState {
                     status: r.status,
                     media,
                     headers,
+                    empty_body_media: r.empty_body_media.clone(),
                 });
             }
             ops.push(CompiledOp {

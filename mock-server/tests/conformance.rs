@@ -1,7 +1,10 @@
 //! Every operation of every bundled spec, called with a valid request built from
 //! the IR, answers with a documented status and a body that validates against
-//! the documented schema. The judge is the `jsonschema` crate, compiled here,
-//! not the mock's own validators.
+//! the documented schema. The judge is independent of what it judges: it reads
+//! the response schemas from the original document itself (its own `$ref`
+//! resolution and its own, strict, reading of OpenAPI's nullability) and
+//! validates with the `jsonschema` crate, never through the IR's JSON Schemas or
+//! the mock's validators.
 
 use serde_json::Value;
 use specforge::ir::{Api, StatusSpec};
@@ -20,21 +23,132 @@ async fn start(api: &Api, options: MockOptions) -> String {
     format!("http://{addr}")
 }
 
-fn judge(api: &Api, schema: &Value) -> jsonschema::Validator {
-    let doc = api.standalone_schema(schema);
+/// The original document with OpenAPI's schema dialect read strictly into JSON
+/// Schema (draft 4 semantics, which keep boolean exclusive bounds): `null` is
+/// allowed where OpenAPI 3.0 `nullable: true` stands beside a `type`, or where a
+/// Swagger 2.0 document says `x-nullable: true`, and nowhere else; `type: file`
+/// is any value; `writeOnly` properties are not required in a response.
+fn strict_json_schema(v: &Value, swagger2: bool) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, c) in m {
+                out.insert(k.clone(), strict_json_schema(c, swagger2));
+            }
+            let null_flag = if swagger2 { "x-nullable" } else { "nullable" };
+            if m.get(null_flag) == Some(&Value::Bool(true)) {
+                if let Some(Value::String(t)) = m.get("type") {
+                    out.insert("type".into(), serde_json::json!([t, "null"]));
+                    if let Some(Value::Array(e)) = out.get_mut("enum") {
+                        e.push(Value::Null);
+                    }
+                }
+            }
+            if m.get("type") == Some(&Value::from("file")) {
+                out.remove("type");
+            }
+            if let (Some(Value::Object(props)), Some(Value::Array(req))) =
+                (m.get("properties"), m.get("required"))
+            {
+                let kept: Vec<Value> = req
+                    .iter()
+                    .filter(|r| {
+                        r.as_str()
+                            .and_then(|n| props.get(n))
+                            .and_then(|p| p.get("writeOnly"))
+                            != Some(&Value::Bool(true))
+                    })
+                    .cloned()
+                    .collect();
+                out.insert("required".into(), Value::Array(kept));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => {
+            Value::Array(a.iter().map(|c| strict_json_schema(c, swagger2)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Resolve a local `$ref` chain in the original document.
+fn follow<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
+            Some(p) => match doc.pointer(p) {
+                Some(t) => v = t,
+                None => break,
+            },
+            None => break,
+        }
+    }
+    v
+}
+
+/// The pointer, in the original document, of the schema of one response.
+fn raw_schema_pointer(doc: &Value, op_pointer: &str, status: &str, media: &str) -> Option<String> {
+    let esc = |t: &str| t.replace('~', "~0").replace('/', "~1");
+    let responses = doc
+        .pointer(op_pointer.strip_prefix('#')?)?
+        .get("responses")?;
+    let key = responses
+        .as_object()?
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(status))?
+        .clone();
+    let r = &responses[&key];
+    // the response object may itself be a `$ref`: point through it
+    let (base, r) = match r.get("$ref").and_then(Value::as_str) {
+        Some(target) => (target.trim_start_matches('#').to_string(), follow(doc, r)),
+        None => (
+            format!(
+                "{}/responses/{}",
+                op_pointer.trim_start_matches('#'),
+                esc(&key)
+            ),
+            r,
+        ),
+    };
+    if r.get("schema").is_some() {
+        return Some(format!("#{base}/schema"));
+    }
+    r.get("content")?.get(media)?.get("schema")?;
+    Some(format!("#{base}/content/{}/schema", esc(media)))
+}
+
+fn judge(doc: &Value, swagger2: bool, pointer: &str) -> jsonschema::Validator {
+    let mut root = strict_json_schema(doc, swagger2);
+    if let Value::Object(m) = &mut root {
+        // a URI fragment: characters such as `{` are percent-encoded
+        const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'/')
+            .remove(b'~')
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'#');
+        let encoded = percent_encoding::utf8_percent_encode(pointer, FRAGMENT).to_string();
+        m.insert("$ref".into(), Value::String(encoded));
+    }
     jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
+        .with_draft(jsonschema::Draft::Draft4)
         .should_validate_formats(true)
-        .build(&doc)
+        .build(&root)
         .expect("schema compiles")
 }
 
 /// Check every operation; returns (checked exchanges, failures).
-async fn check_spec(api: &Api) -> (usize, Vec<String>) {
+async fn check_spec(api: &Api, raw: &Value) -> (usize, Vec<String>) {
+    let swagger2 = raw.get("swagger").is_some();
     let http = reqwest::Client::new();
     let sampler = Sampler::new(api);
     let mut judges: HashMap<String, jsonschema::Validator> = HashMap::new();
     let mut checked = 0;
+    let mut judged = 0;
     let mut failures = Vec::new();
     for dynamic in [false, true] {
         for seed in 0..SEEDS {
@@ -126,7 +240,20 @@ async fn check_spec(api: &Api) -> (usize, Vec<String>) {
                     continue;
                 };
                 let is_json = mt == "application/json" || mt.ends_with("+json");
-                if let (true, Some(schema)) = (is_json, &media.json_schema) {
+                let pointer = raw_schema_pointer(
+                    raw,
+                    &op.pointer,
+                    &documented.status.label(),
+                    &media.media_type,
+                );
+                if is_json && media.json_schema.is_some() && pointer.is_none() {
+                    failures.push(format!(
+                        "{label}: the judge found no schema for {status} {mt} in the original document"
+                    ));
+                    continue;
+                }
+                if let (true, Some(pointer)) = (is_json, pointer) {
+                    judged += 1;
                     let body: Value = match serde_json::from_slice(&bytes) {
                         Ok(v) => v,
                         Err(e) => {
@@ -134,8 +261,9 @@ async fn check_spec(api: &Api) -> (usize, Vec<String>) {
                             continue;
                         }
                     };
-                    let key = schema.to_string();
-                    let validator = judges.entry(key).or_insert_with(|| judge(api, schema));
+                    let validator = judges
+                        .entry(pointer.clone())
+                        .or_insert_with(|| judge(raw, swagger2, &pointer));
                     let errors: Vec<String> = validator
                         .iter_errors(&body)
                         .map(|e| format!("{} {}", e.instance_path, e))
@@ -150,6 +278,8 @@ async fn check_spec(api: &Api) -> (usize, Vec<String>) {
             }
         }
     }
+    assert!(judged > 0, "no body was judged");
+    println!("{judged} JSON bodies judged against the original document's schemas");
     (checked, failures)
 }
 
@@ -161,7 +291,8 @@ fn bundled(name: &str) -> PathBuf {
 
 async fn run(path: &Path, label: &str) {
     let api = specforge::load_api(path).unwrap();
-    let (checked, failures) = check_spec(&api).await;
+    let raw: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let (checked, failures) = check_spec(&api, &raw).await;
     println!("{label}: {} operations checked, {checked} exchanges ({SEEDS} seeds x static and dynamic), {} failures", api.operations.len(), failures.len());
     assert!(
         failures.is_empty(),

@@ -6,6 +6,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use specforge::ir::Api;
+use specforge::loader::LENIENT_NULL;
 
 /// Which side of an exchange a value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,7 +52,7 @@ impl Checker {
                 let at = e.instance_path.to_string();
                 Violation {
                     location: format!("{prefix}{at}"),
-                    message: e.to_string(),
+                    message: message(&e.to_string()),
                 }
             })
             .collect()
@@ -63,6 +64,29 @@ impl Checker {
     }
 }
 
+/// A validator's message, bounded (it quotes the offending value), and in words
+/// where a bound is the one an integer format implies.
+fn message(raw: &str) -> String {
+    let ranges = [
+        ("9223372036854775807", "int64"),
+        ("-9223372036854775808", "int64"),
+        ("2147483647", "int32"),
+        ("-2147483648", "int32"),
+    ];
+    for (bound, format) in ranges {
+        if raw.ends_with(&format!("the maximum of {bound}"))
+            || raw.ends_with(&format!("the minimum of {bound}"))
+        {
+            let value = raw.split(" is ").next().unwrap_or(raw);
+            return format!(
+                "{} is out of {format} range",
+                specforge_runtime::problem::truncate(value, specforge_runtime::problem::ECHO_LIMIT)
+            );
+        }
+    }
+    specforge_runtime::problem::truncate(raw, 4 * specforge_runtime::problem::ECHO_LIMIT)
+}
+
 /// Compiles the IR's schemas, with `$defs` adjusted for one direction.
 /// Identical schemas are compiled once.
 #[derive(Debug)]
@@ -71,6 +95,7 @@ pub struct SchemaSet {
     /// The definitions each definition refers to directly.
     refs: std::collections::HashMap<String, Vec<String>>,
     direction: Direction,
+    strict: bool,
     cache: std::sync::Mutex<std::collections::HashMap<String, (Checker, Option<String>)>>,
 }
 
@@ -80,24 +105,40 @@ impl Clone for SchemaSet {
             defs: self.defs.clone(),
             refs: self.refs.clone(),
             direction: self.direction,
+            strict: self.strict,
             cache: Default::default(),
         }
     }
 }
 
 impl SchemaSet {
-    /// The definitions of `api`, seen from `direction`.
+    /// The definitions of `api`, seen from `direction`, read tolerantly: `null`
+    /// is allowed wherever the spec marks it in any way ([`SchemaSet::strict_output`]
+    /// is the strict reading).
     pub fn new(api: &Api, direction: Direction) -> Self {
+        Self::with_reading(api, direction, false)
+    }
+
+    /// The definitions as a server must honour them in what it sends: the response
+    /// view, and `null` only where the document's own version defines it (not for
+    /// `x-nullable` in OpenAPI 3.x, `nullable` without a type, or a 2.0 `nullable`).
+    /// The mock generates and checks everything it answers with this reading.
+    pub fn strict_output(api: &Api) -> Self {
+        Self::with_reading(api, Direction::Response, true)
+    }
+
+    fn with_reading(api: &Api, direction: Direction, strict: bool) -> Self {
         let defs: IndexMap<String, Value> = api
             .schema_defs
             .iter()
-            .map(|(k, v)| (k.clone(), view(v, direction)))
+            .map(|(k, v)| (k.clone(), view(v, direction, strict)))
             .collect();
         let refs = defs.iter().map(|(k, v)| (k.clone(), def_refs(v))).collect();
         Self {
             defs,
             refs,
             direction,
+            strict,
             cache: Default::default(),
         }
     }
@@ -129,6 +170,11 @@ impl SchemaSet {
         }
     }
 
+    /// `schema` as this set reads it (direction and strictness applied).
+    pub fn view(&self, schema: &Value) -> Value {
+        view(schema, self.direction, self.strict)
+    }
+
     /// The adjusted definitions (`#/$defs/NAME`).
     pub fn defs(&self) -> &IndexMap<String, Value> {
         &self.defs
@@ -145,7 +191,7 @@ impl SchemaSet {
             "$defs".into(),
             serde_json::to_value(&self.defs).unwrap_or_default(),
         );
-        match view(schema, self.direction) {
+        match self.view(schema) {
             Value::Object(m) => {
                 for (k, v) in m {
                     root.insert(k, v);
@@ -214,14 +260,19 @@ fn def_refs(schema: &Value) -> Vec<String> {
     out
 }
 
-/// The schema with `required` lists relaxed for one direction.
-fn view(schema: &Value, direction: Direction) -> Value {
+/// The schema with `required` lists relaxed for one direction, and with strict
+/// reading, without the `null` its version does not define.
+fn view(schema: &Value, direction: Direction, strict: bool) -> Value {
     match schema {
+        Value::Object(m) if strict && m.get(LENIENT_NULL) == Some(&Value::Bool(true)) => {
+            view(&without_null(m), direction, strict)
+        }
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, v) in m {
-                out.insert(k.clone(), view(v, direction));
+                out.insert(k.clone(), view(v, direction, strict));
             }
+            integer_format_bounds(&mut out);
             if let (Some(Value::Object(props)), Some(Value::Array(req))) =
                 (m.get("properties"), m.get("required"))
             {
@@ -243,7 +294,60 @@ fn view(schema: &Value, direction: Direction) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(a) => Value::Array(a.iter().map(|v| view(v, direction)).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|v| view(v, direction, strict)).collect()),
         other => other.clone(),
     }
+}
+
+/// `format: int32` / `int64` on an integer bound it: JSON Schema integers have no
+/// size of their own, so without a format any integer is valid.
+fn integer_format_bounds(m: &mut Map<String, Value>) {
+    let integer = match m.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    let (lo, hi): (i64, i64) = match m.get("format").and_then(Value::as_str) {
+        Some("int64") if integer => (i64::MIN, i64::MAX),
+        Some("int32") if integer => (i32::MIN.into(), i32::MAX.into()),
+        _ => return,
+    };
+    if !m.contains_key("minimum") && !m.contains_key("exclusiveMinimum") {
+        m.insert("minimum".into(), Value::from(lo));
+    }
+    if !m.contains_key("maximum") && !m.contains_key("exclusiveMaximum") {
+        m.insert("maximum".into(), Value::from(hi));
+    }
+}
+
+/// A leniently nullable schema without its `null`: the type list, the enum and
+/// the `anyOf` branch that `nullable` added, removed again.
+fn without_null(m: &Map<String, Value>) -> Value {
+    let mut out = m.clone();
+    out.remove(LENIENT_NULL);
+    if let Some(Value::Array(branches)) = out.get("anyOf") {
+        let rest: Vec<&Value> = branches
+            .iter()
+            .filter(|b| b.get("type") != Some(&Value::from("null")))
+            .collect();
+        if rest.len() == 1 && out.len() == 1 {
+            return rest[0].clone();
+        }
+    }
+    if let Some(Value::Array(types)) = out.get("type") {
+        let rest: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        let single = rest.len() == 1;
+        out.insert(
+            "type".into(),
+            if single {
+                rest[0].clone()
+            } else {
+                Value::Array(rest)
+            },
+        );
+    }
+    if let Some(Value::Array(values)) = out.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    Value::Object(out)
 }

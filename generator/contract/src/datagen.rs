@@ -268,6 +268,13 @@ impl<'d> Generator<'d> {
 
     fn integer(&mut self, obj: &Map<String, Value>, name: Option<&str>) -> Value {
         let (lo, lo_ex, hi, hi_ex) = Self::bounds(obj);
+        // a bound that is only the format's own range is no preference
+        let (flo, fhi) = match obj.get("format").and_then(Value::as_str) {
+            Some("int32") => (f64::from(i32::MIN), f64::from(i32::MAX)),
+            _ => (i64::MIN as f64, i64::MAX as f64),
+        };
+        let lo = lo.filter(|l| *l > flo);
+        let hi = hi.filter(|h| *h < fhi);
         let lname = name.unwrap_or("").to_ascii_lowercase();
         let (dlo, dhi): (i64, i64) = if lname.ends_with("_at")
             || lname == "created"
@@ -560,14 +567,20 @@ impl<'d> Generator<'d> {
                 .utf8(false)
                 .build()
                 .parse(pattern)
-                .ok();
+                .ok()
+                .map(ascii_only);
             let regex =
                 match ascii.and_then(|hir| rand_regex::Regex::with_hir(hir, max_repeat).ok()) {
                     Some(r) => r,
                     None => rand_regex::Regex::compile(pattern, max_repeat).ok()?,
                 };
             for _ in 0..10 {
-                let s: String = self.rng.sample(&regex);
+                // bytes, then text: a class that still allows a non-ASCII byte never
+                // panics the sampler, the draw is just tried again
+                let bytes: Vec<u8> = self.rng.sample(&regex);
+                let Ok(s) = String::from_utf8(bytes) else {
+                    continue;
+                };
                 let n = s.chars().count();
                 if min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m) {
                     return Some(s);
@@ -703,5 +716,31 @@ fn merge_into(into: &mut Map<String, Value>, part: Value) {
                 into.insert(k, v);
             }
         }
+    }
+}
+
+/// A pattern parsed without Unicode, with every byte class narrowed to ASCII, so
+/// that `.` or `[^x]` yield text (ECMA-262 patterns in specs are about text).
+fn ascii_only(hir: regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, HirKind, Repetition};
+    match hir.into_kind() {
+        HirKind::Class(Class::Bytes(mut c)) => {
+            c.intersect(&ClassBytes::new([ClassBytesRange::new(0, 0x7f)]));
+            Hir::class(Class::Bytes(c))
+        }
+        HirKind::Class(c) => Hir::class(c),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(ascii_only(*r.sub)),
+            ..r
+        }),
+        HirKind::Capture(mut c) => {
+            c.sub = Box::new(ascii_only(*c.sub));
+            Hir::capture(c)
+        }
+        HirKind::Concat(v) => Hir::concat(v.into_iter().map(ascii_only).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.into_iter().map(ascii_only).collect()),
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0),
+        HirKind::Look(l) => Hir::look(l),
     }
 }

@@ -58,3 +58,24 @@ fn same_seed_same_value_different_seed_different_value() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+#[test]
+fn patterns_with_any_character_give_text_that_matches() {
+    use serde_json::json;
+    let defs = indexmap::IndexMap::new();
+    let schema = json!({ "type": "string", "pattern": "^do:kubernetes:.*" });
+    for seed in 0..200 {
+        let mut g = Generator::new(&defs, seed, specforge_contract::check::Direction::Response);
+        let v = g.value(&schema);
+        let s = v.as_str().expect("a string");
+        assert!(s.starts_with("do:kubernetes:"), "{s:?}");
+        assert!(s.is_ascii(), "{s:?}");
+    }
+    for pattern in ["[^a]{3}", "a.b", "(x|.)+"] {
+        let schema = json!({ "type": "string", "pattern": pattern });
+        for seed in 0..50 {
+            let mut g = Generator::new(&defs, seed, specforge_contract::check::Direction::Response);
+            assert!(g.value(&schema).is_string());
+        }
+    }
+}

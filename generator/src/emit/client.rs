@@ -291,6 +291,11 @@ impl<'a> ClientEmitter<'a> {
                     &self.base_url
                 }
 
+                /// The `reqwest::Client` requests go through.
+                pub fn http_client(&self) -> &::reqwest::Client {
+                    &self.http
+                }
+
                 #auth_setters
 
                 #auth_apply

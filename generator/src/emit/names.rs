@@ -108,6 +108,7 @@ const RESERVED_METHODS: &[&str] = &[
     "new",
     "with_http_client",
     "base_url",
+    "http_client",
     "authorize",
     "with_bearer_token",
     "with_basic_auth",

@@ -2,6 +2,7 @@
 //! (draft 2020-12) for validators and data generators. Component schemas become
 //! `#/$defs/NAME`; other local references are inlined (cycles cut to `{}`).
 
+use crate::loader::dialect::LENIENT_NULL;
 use crate::loader::refs::resolve_pointer;
 use crate::loader::walk::{child_ctx, element_ctx, Ctx};
 use crate::loader::SpecVersion;
@@ -124,7 +125,13 @@ impl<'a> JsonSchemaConverter<'a> {
             }
         }
         if nullable {
-            return make_nullable(out);
+            let mut v = make_nullable(out);
+            if m.get(LENIENT_NULL) == Some(&Value::Bool(true)) {
+                if let Value::Object(o) = &mut v {
+                    o.insert(LENIENT_NULL.into(), Value::Bool(true));
+                }
+            }
+            return v;
         }
         Value::Object(out)
     }

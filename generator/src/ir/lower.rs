@@ -16,7 +16,13 @@ pub const AUTH_HEADER_SCHEME: &str = "authorization_header";
 /// Build the IR from a loaded spec.
 pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
     let doc = &spec.document;
-    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut diags: Vec<Diagnostic> = ref_cycles(doc);
+    if !diags.is_empty() {
+        // everything downstream would follow the cycle: stop here
+        return Err(LoadError {
+            diagnostics: diags.into_iter().map(|d| spec.place(d)).collect(),
+        });
+    }
     let mut types = TypeLowerer::new(doc);
     types.lower_components();
 
@@ -78,6 +84,17 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
         )),
     }
 
+    if let Some(Value::Object(hooks)) = doc.get("webhooks") {
+        if !hooks.is_empty() {
+            diags.push(Diagnostic::warning(
+                "#/webhooks",
+                format!(
+                    "{} webhook(s) are requests the API sends, not operations it serves: no client method, route or mock answer is made for them",
+                    hooks.len()
+                ),
+            ));
+        }
+    }
     let keys: Vec<OpKey<'_>> = raw_ops
         .iter()
         .map(|(path, method, op, _)| OpKey {
@@ -341,6 +358,66 @@ fn op_pointer(path: &str, method: Method) -> String {
         .map(|(_, k)| *k)
         .unwrap_or("get");
     push_pointer(&push_pointer("#/paths", path), key)
+}
+
+/// `$ref`s that lead, through nothing but other `$ref`s, back to themselves
+/// (`A: {$ref: B}`, `B: {$ref: A}`; `A: {$ref: A}`): an error naming the cycle.
+/// Recursion through a real schema (a property, an item) is not a cycle here.
+fn ref_cycles(doc: &Value) -> Vec<Diagnostic> {
+    fn refs<'v>(v: &'v Value, ptr: String, out: &mut Vec<(String, &'v str)>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    if r.starts_with('#') {
+                        out.push((ptr.clone(), r));
+                    }
+                }
+                for (k, c) in m {
+                    refs(c, push_pointer(&ptr, k), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    refs(c, format!("{ptr}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(doc, "#".into(), &mut all);
+    let target_of: std::collections::HashMap<&str, &str> =
+        all.iter().map(|(p, r)| (p.as_str(), *r)).collect();
+    let mut done: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (start, _) in &all {
+        if done.contains(start) {
+            continue;
+        }
+        let mut chain: Vec<String> = vec![start.clone()];
+        let mut cur = start.clone();
+        while let Some(next) = target_of.get(cur.as_str()).map(|r| r.to_string()) {
+            // the target is itself a `$ref` object only if it is in the map
+            if !target_of.contains_key(next.as_str()) || done.contains(&next) {
+                break;
+            }
+            if let Some(i) = chain.iter().position(|c| *c == next) {
+                let cycle = &chain[i..];
+                out.push(Diagnostic::error(
+                    next.clone(),
+                    format!(
+                        "a cycle of $ref aliases: {} -> {next}; give one of them a real schema",
+                        cycle.join(" -> ")
+                    ),
+                ));
+                break;
+            }
+            chain.push(next.clone());
+            cur = next;
+        }
+        done.extend(chain);
+    }
+    out
 }
 
 /// Follow `$ref` chains (local only) to the target object.
@@ -823,6 +900,16 @@ impl OpLowering<'_, '_> {
                     .to_string(),
                 content,
                 headers,
+                empty_body_media: resp
+                    .get(crate::loader::swagger2::EMPTY_BODY_MEDIA)
+                    .and_then(Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
         out.sort_by_key(|r| r.status);

@@ -331,6 +331,10 @@ pub struct Response {
     pub content: Vec<MediaType>,
     /// Response headers.
     pub headers: Vec<Header>,
+    /// Media types documented for a response that has no body (a Swagger 2.0 204
+    /// whose operation `produces` them): a server sends the first as `Content-Type`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub empty_body_media: Vec<String>,
 }
 
 /// A documented response header.

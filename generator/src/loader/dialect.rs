@@ -36,8 +36,30 @@ const ANNOTATIONS: &[&str] = &[
 pub fn normalize_schemas(version: SpecVersion, doc: &mut Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     walk(version, doc, Ctx::Doc, "#", &mut out);
+    // one warning for all the nullability the document's version does not define
+    let (lenient, mut out): (Vec<Diagnostic>, Vec<Diagnostic>) = out
+        .into_iter()
+        .partition(|d| d.message == LENIENT_NULL_NOTE);
+    if let Some(first) = lenient.first() {
+        out.push(Diagnostic::warning(
+            first.pointer.clone().unwrap_or_default(),
+            format!(
+                "{} schema(s), this one first, mark null with a construct {} does not define (x-nullable, nullable without a type, a type list); \
+                 read tolerantly: generated clients and request validation accept null there; \
+                 sent strictly: the mock never answers null there",
+                lenient.len(),
+                version.label()
+            ),
+        ));
+    }
     out
 }
+
+/// The annotation a normalized schema carries when its nullability comes from a
+/// construct its document's version does not define: strict output omits `null`.
+pub const LENIENT_NULL: &str = "x-specforge-lenient-null";
+
+const LENIENT_NULL_NOTE: &str = "lenient null";
 
 fn walk(version: SpecVersion, node: &mut Value, ctx: Ctx, ptr: &str, out: &mut Vec<Diagnostic>) {
     match (ctx, node) {
@@ -73,6 +95,11 @@ fn is_null_schema(v: &Value) -> bool {
     }
 }
 
+fn mark_lenient(s: &mut Map<String, Value>, ptr: &str, out: &mut Vec<Diagnostic>) {
+    s.insert(LENIENT_NULL.into(), Value::Bool(true));
+    out.push(Diagnostic::warning(ptr.to_string(), LENIENT_NULL_NOTE));
+}
+
 fn normalize_one(
     version: SpecVersion,
     s: &mut Map<String, Value>,
@@ -81,15 +108,94 @@ fn normalize_one(
 ) {
     let v31 = version == SpecVersion::OpenApi31;
     // x-nullable (Swagger 2.0 extension used by go-swagger and others)
+    let mut from_extension = false;
     if let Some(xn) = s.remove("x-nullable") {
         if xn == Value::Bool(true) {
             s.insert("nullable".into(), Value::Bool(true));
+            from_extension = true;
+            // a Swagger 2.0 extension: 3.x readers do not honour it
+            if version != SpecVersion::Swagger2 {
+                mark_lenient(s, ptr, out);
+            }
+        }
+    }
+    // `nullable` is an OpenAPI 3.0 keyword: 2.0 does not define it, and in 3.0 it
+    // means nothing without a `type`
+    if s.get("nullable") == Some(&Value::Bool(true))
+        && !from_extension
+        && !s.contains_key(LENIENT_NULL)
+        && (version == SpecVersion::Swagger2
+            || version == SpecVersion::OpenApi30 && !s.contains_key("type"))
+    {
+        mark_lenient(s, ptr, out);
+    }
+    // tuple arrays: `items: [A, B]` (draft 4–2019) or `prefixItems` (2020-12)
+    let tuple = match (s.get("items"), s.get("prefixItems")) {
+        (Some(Value::Array(t)), _) => Some(("items", t.clone())),
+        (_, Some(Value::Array(t))) => Some(("prefixItems", t.clone())),
+        _ => None,
+    };
+    if let Some((key, branches)) = tuple {
+        s.remove("prefixItems");
+        s.remove("additionalItems");
+        let items = match branches.len() {
+            0 => json!({}),
+            1 => branches[0].clone(),
+            _ => json!({ "anyOf": branches }),
+        };
+        s.insert("items".into(), items);
+        out.push(Diagnostic::warning(
+            push_pointer(ptr, key),
+            "a tuple of item schemas (JSON Schema), which OpenAPI does not define: read as an array whose items are any of them",
+        ));
+    }
+    // patternProperties: keys matching patterns, read as additional properties
+    if let Some(Value::Object(patterns)) = s.remove("patternProperties") {
+        if !s.contains_key("additionalProperties") && !patterns.is_empty() {
+            let values: Vec<Value> = patterns.values().cloned().collect();
+            let ap = if values.len() == 1 {
+                values[0].clone()
+            } else {
+                json!({ "anyOf": values })
+            };
+            s.insert("additionalProperties".into(), ap);
+        }
+        out.push(Diagnostic::warning(
+            push_pointer(ptr, "patternProperties"),
+            "patternProperties (JSON Schema) is not OpenAPI: read as additionalProperties, whatever the key",
+        ));
+    }
+    // keywords that constrain nothing a type can say: dropped, with a word
+    // (OpenAPI 3.1 is JSON Schema 2020-12, which keeps all but `dependencies`)
+    let dropped: &[&str] = if v31 {
+        &["dependencies"]
+    } else {
+        &[
+            "dependencies",
+            "dependentRequired",
+            "dependentSchemas",
+            "if",
+            "then",
+            "else",
+        ]
+    };
+    for key in dropped {
+        {
+            if s.remove(*key).is_some() {
+                out.push(Diagnostic::warning(
+                    push_pointer(ptr, key),
+                    format!("'{key}' is not checked or typed; ignored"),
+                ));
+            }
         }
     }
     // type arrays
     if let Some(Value::Array(types)) = s.get("type").cloned() {
         let has_null = types.iter().any(|t| t == "null");
         let rest: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+        if has_null && !v31 {
+            mark_lenient(s, ptr, out);
+        }
         if !v31 {
             out.push(Diagnostic::warning(
                 push_pointer(ptr, "type"),

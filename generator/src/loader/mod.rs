@@ -3,6 +3,7 @@
 //! layout. What comes out is one document shape for the IR lowering.
 
 pub(crate) mod dialect;
+pub use dialect::LENIENT_NULL;
 pub(crate) mod refs;
 pub(crate) mod source;
 pub(crate) mod swagger2;
@@ -110,6 +111,17 @@ fn load_source(source: SourceDoc) -> Result<LoadedSpec, LoadError> {
         .collect();
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(LoadError { diagnostics });
+    }
+    let mut big = Vec::new();
+    source::big_numbers(&bundled, "#", &mut big);
+    for ptr in big {
+        diagnostics.push(locate(
+            &source,
+            Diagnostic::warning(
+                ptr,
+                "an integer beyond 64 bits: read as the nearest floating-point number (digits may be lost)",
+            ),
+        ));
     }
     let mut normalized = bundled.clone();
     diagnostics.extend(

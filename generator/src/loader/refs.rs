@@ -31,24 +31,9 @@ pub fn resolve_pointer<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> 
 }
 
 fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    // decoded as bytes, then read as UTF-8 (invalid sequences replaced): never
+    // sliced inside a character
+    specforge_runtime::path::decode(s)
 }
 
 /// Where a `$ref` points.

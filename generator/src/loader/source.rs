@@ -68,18 +68,20 @@ impl SourceDoc {
                 )
             })?,
             Format::Yaml => {
-                let y: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-                    let mut d = Diagnostic::file_error(
-                        path.clone(),
-                        format!("invalid YAML: {}", strip_pos(&e.to_string())),
-                    );
-                    if let Some(loc) = e.location() {
-                        d = d.at(loc.line(), loc.column());
-                    }
-                    LoadError::single(d)
-                })?;
-                yaml_to_json(y)
-                    .map_err(|m| LoadError::single(Diagnostic::file_error(path.clone(), m)))?
+                use serde::Deserialize as _;
+                let de = serde_yaml::Deserializer::from_str(&text);
+                Lenient::deserialize(de)
+                    .map_err(|e| {
+                        let mut d = Diagnostic::file_error(
+                            path.clone(),
+                            format!("invalid YAML: {}", strip_pos(&e.to_string())),
+                        );
+                        if let Some(loc) = e.location() {
+                            d = d.at(loc.line(), loc.column());
+                        }
+                        LoadError::single(d)
+                    })?
+                    .0
             }
         };
         Ok(Self {
@@ -131,45 +133,117 @@ fn strip_pos(msg: &str) -> String {
     }
 }
 
-fn yaml_to_json(y: serde_yaml::Value) -> Result<Value, String> {
-    use serde_yaml::Value as Y;
-    Ok(match y {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(0.0);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| format!("YAML number {f} has no JSON representation"))?
+/// A YAML document read into JSON values, tolerantly: integers beyond 64 bits
+/// become floats (see [`big_numbers`]), non-string keys become their text, tags
+/// are dropped; duplicate keys are an error, as YAML says.
+struct Lenient(Value);
+
+impl<'de> serde::Deserialize<'de> for Lenient {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LenientVisitor).map(Lenient)
+    }
+}
+
+struct LenientVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LenientVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Value, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Value, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("the number {v} has no JSON representation")))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(LenientVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Lenient(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        use serde::de::Error as _;
+        let mut out = Map::new();
+        while let Some(Lenient(k)) = map.next_key()? {
+            let key = match k {
+                Value::String(s) => s,
+                Value::Null => "null".to_string(),
+                Value::Array(_) | Value::Object(_) => {
+                    return Err(A::Error::custom("a mapping key must be a scalar"))
+                }
+                other => other.to_string(),
+            };
+            let Lenient(v) = map.next_value()?;
+            if out.insert(key.clone(), v).is_some() {
+                return Err(A::Error::custom(format!("duplicate key {key:?}")));
             }
         }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(seq) => Value::Array(
-            seq.into_iter()
-                .map(yaml_to_json)
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_string(),
-                    other => return Err(format!("unsupported YAML mapping key: {other:?}")),
-                };
-                out.insert(key, yaml_to_json(v)?);
+        Ok(Value::Object(out))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess as _;
+        // a tagged value (`!tag value`): the value
+        let (_, variant): (serde::de::IgnoredAny, _) = data.variant()?;
+        variant.newtype_variant::<Lenient>().map(|l| l.0)
+    }
+}
+
+/// Pointers of numbers that cannot be integers of 64 bits or floats without
+/// losing digits: integers written beyond 2^63 that were read as floats.
+pub fn big_numbers(v: &Value, ptr: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_776e18 {
+                    out.push(ptr.to_string());
+                }
             }
-            Value::Object(out)
         }
-        Y::Tagged(t) => yaml_to_json(t.value)?,
-    })
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                big_numbers(c, &format!("{ptr}/{i}"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, c) in m {
+                big_numbers(c, &crate::diagnostics::push_pointer(ptr, k), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

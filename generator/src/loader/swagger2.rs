@@ -314,6 +314,13 @@ impl<'a> Converter<'a> {
                         non_json.into_iter().map(|m| (m, json!({}))).collect();
                     converted["content"] = Value::Object(content);
                 }
+            } else if resolved.get("schema").is_none() {
+                // A bodiless 204/304 of an operation that explicitly produces media
+                // types still documents them: a strict reader expects the header.
+                let non_json = self.explicit_non_json(op);
+                if !non_json.is_empty() {
+                    converted[EMPTY_BODY_MEDIA] = json!(non_json);
+                }
             }
             responses.insert(code.clone(), converted);
         }
@@ -366,6 +373,10 @@ impl<'a> Converter<'a> {
         Value::Object(out)
     }
 }
+
+/// The extension the converter writes on a bodiless response whose operation
+/// explicitly produces non-JSON media types (read by lowering).
+pub(crate) const EMPTY_BODY_MEDIA: &str = "x-specforge-empty-body-media";
 
 /// Keys of a non-body parameter (or header, or `items`) that are schema constraints.
 const SCHEMA_KEYS: &[&str] = &[
