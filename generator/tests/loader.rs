@@ -587,3 +587,44 @@ fn a_broken_percent_escape_in_a_ref_is_an_error_not_a_panic() {
         .unwrap_err();
     assert!(e.to_string().contains("does not resolve"), "{e}");
 }
+
+#[test]
+fn careless_input_is_refused_with_a_place() {
+    // duplicate JSON keys: an error with line and column, as YAML's
+    let dup = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"t\",\"version\":\"1\"},\n\"paths\":{\"/a\":{},\n\"/a\":{}}}";
+    let e = loader::load_str(dup, None).unwrap_err();
+    let d = first_error(&e);
+    assert!(d.message.contains("duplicate key \"/a\""), "{d}");
+    assert_eq!(d.line, Some(3), "{d}");
+    // not UTF-8: the byte offset
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        b"openapi: 3.0.3\ninfo: {title: \"t\xff\", version: \"1\"}\n",
+    )
+    .unwrap();
+    let e = loader::load(&bad).unwrap_err();
+    let d = first_error(&e);
+    assert!(d.message.contains("offset 31"), "{d}");
+    assert_eq!((d.line, d.column), (Some(2), Some(17)));
+    // only regular files: a device or a FIFO would never end
+    let e = loader::load(Path::new("/dev/zero")).unwrap_err();
+    assert!(first_error(&e).message.contains("not a regular file"));
+    let fifo = tmp.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::write(
+        tmp.path().join("api.yaml"),
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': { description: ok, content: { application/json: { schema: { $ref: 'fifo#/x' } } } }\n",
+    )
+    .unwrap();
+    let e = loader::load(&tmp.path().join("api.yaml")).unwrap_err();
+    assert!(
+        first_error(&e).message.contains("not a regular file"),
+        "{e}"
+    );
+}

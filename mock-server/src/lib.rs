@@ -249,25 +249,72 @@ async fn serve(state: &MockState, request: Request) -> Response {
     let op = &state.api.operations[op_index];
     let query = validate::query_pairs(parts.uri.query());
     let cookies = validate::cookies(&parts.headers);
-    let body = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
+    // a declared length over the limit is refused before anything is read
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > specforge_runtime::problem::BODY_LIMIT as u64) {
+        let v = Violation {
+            location: "body".into(),
+            message: format!(
+                "the body is larger than {} bytes",
+                specforge_runtime::problem::BODY_LIMIT
+            ),
+        };
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload Too Large",
+            &v.message.clone(),
+            &[v],
+        );
+    }
+    let body = match axum::body::to_bytes(body, specforge_runtime::problem::BODY_LIMIT).await {
         Ok(b) => b,
         Err(e) => {
+            // over the limit: 413; a body that breaks HTTP (bad chunking): 400
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            let (status, title, message) = if too_large {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Payload Too Large",
+                    format!(
+                        "the body is larger than {} bytes",
+                        specforge_runtime::problem::BODY_LIMIT
+                    ),
+                )
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    format!("the body cannot be read: {e}"),
+                )
+            };
             let v = Violation {
                 location: "body".into(),
-                message: format!("cannot read the body: {e}"),
+                message,
             };
-            return problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Payload Too Large",
-                &v.message.clone(),
-                &[v],
-            );
+            return problem(status, title, &v.message.clone(), &[v]);
         }
     };
     let prefs = respond::Preferences::read(
         parts.headers.get("prefer").and_then(|v| v.to_str().ok()),
         &query,
     );
+    if !prefs.invalid.is_empty() {
+        let vs: Vec<Violation> = prefs
+            .invalid
+            .iter()
+            .map(|(location, message)| Violation {
+                location: location.clone(),
+                message: message.clone(),
+            })
+            .collect();
+        let detail = vs[0].message.clone();
+        return problem(StatusCode::BAD_REQUEST, "Bad Request", &detail, &vs);
+    }
     let user_query: Vec<(String, String)> = query
         .iter()
         .filter(|(k, _)| !k.starts_with("__"))

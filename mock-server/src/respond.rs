@@ -19,6 +19,8 @@ pub struct Preferences {
     pub dynamic: Option<bool>,
     /// `delay=MS`.
     pub delay_ms: Option<u64>,
+    /// Preferences that were asked for but make no sense: (where, why).
+    pub invalid: Vec<(String, String)>,
 }
 
 impl Preferences {
@@ -30,23 +32,72 @@ impl Preferences {
                 continue;
             };
             let v = v.trim().trim_matches('"');
+            let at = "header.prefer";
             match k.trim().to_ascii_lowercase().as_str() {
-                "code" => p.code = v.parse().ok(),
+                "code" => p.code = p.status(at, "code", v),
                 "example" => p.example = Some(v.to_string()),
-                "dynamic" => p.dynamic = Some(v == "true"),
-                "delay" => p.delay_ms = v.parse().ok(),
+                "dynamic" => p.dynamic = p.flag(at, "dynamic", v),
+                "delay" => p.delay_ms = p.delay(at, v),
                 _ => {}
             }
         }
         for (k, v) in query {
+            let at = format!("query.{k}");
             match k.as_str() {
-                "__code" => p.code = v.parse().ok(),
+                "__code" => p.code = p.status(&at, "__code", v),
                 "__example" => p.example = Some(v.clone()),
-                "__dynamic" => p.dynamic = Some(v == "true"),
+                "__dynamic" => p.dynamic = p.flag(&at, "__dynamic", v),
                 _ => {}
             }
         }
         p
+    }
+
+    fn refuse(&mut self, at: &str, why: String) {
+        self.invalid.push((at.to_string(), why));
+    }
+
+    fn status(&mut self, at: &str, key: &str, v: &str) -> Option<u16> {
+        match v.parse::<u16>() {
+            Ok(c) if (100..=599).contains(&c) => Some(c),
+            _ => {
+                let why = format!(
+                    "{key}={} is not an HTTP status (100-599)",
+                    specforge_runtime::problem::echo(v)
+                );
+                self.refuse(at, why);
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, at: &str, key: &str, v: &str) -> Option<bool> {
+        match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                let why = format!(
+                    "{key}={} is not true or false",
+                    specforge_runtime::problem::echo(v)
+                );
+                self.refuse(at, why);
+                None
+            }
+        }
+    }
+
+    fn delay(&mut self, at: &str, v: &str) -> Option<u64> {
+        match v.parse::<u64>() {
+            Ok(ms) if ms <= 60_000 => Some(ms),
+            _ => {
+                let why = format!(
+                    "delay={} is not a number of milliseconds up to 60000",
+                    specforge_runtime::problem::echo(v)
+                );
+                self.refuse(at, why);
+                None
+            }
+        }
     }
 }
 

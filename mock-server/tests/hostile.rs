@@ -93,3 +93,69 @@ async fn violation_messages_do_not_echo_huge_values() {
         "the length of what was cut is said: {body}"
     );
 }
+
+async fn lenient_mock() -> String {
+    let api = specforge::load_api(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lenient.yaml"),
+    )
+    .unwrap();
+    serve(specforge_mock::router(&api, MockOptions::default())).await
+}
+
+#[tokio::test]
+async fn nonsense_preferences_are_refused_not_ignored() {
+    let base = lenient_mock().await;
+    let http = reqwest::Client::new();
+    for (prefer, query, location) in [
+        (Some("code=99999"), "", "header.prefer"),
+        (Some("code=-1"), "", "header.prefer"),
+        (Some("delay=soon"), "", "header.prefer"),
+        (None, "?__code=abc", "query.__code"),
+        (None, "?__dynamic=maybe", "query.__dynamic"),
+    ] {
+        let mut req = http.get(format!("{base}/v1/metric{query}"));
+        if let Some(p) = prefer {
+            req = req.header("prefer", p);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 400, "{prefer:?} {query}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["violations"][0]["location"], location, "{body}");
+    }
+    let ok = http
+        .get(format!("{base}/v1/metric"))
+        .header("prefer", "code=200")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+/// Send raw bytes and read the status line of the answer.
+async fn raw_status(base: &str, request: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    s.shutdown().await.ok();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .unwrap_or_else(|_| panic!("no answer in time to {request:?}"))
+        .unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]).to_string();
+    head.split_whitespace()
+        .nth(1)
+        .unwrap_or("0")
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_broken_body_is_a_400_and_an_oversized_one_a_413() {
+    let base = lenient_mock().await;
+    let chunked = "POST /v1/counters HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+    assert_eq!(raw_status(&base, chunked).await, 400, "bad chunking");
+    let huge = "POST /v1/counters HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\n\r\n{}";
+    assert_eq!(raw_status(&base, huge).await, 413);
+}

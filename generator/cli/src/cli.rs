@@ -55,6 +55,9 @@ pub enum Command {
         /// Write a JSON report of every operation and type that could not be typed precisely.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Write into a non-empty folder that specforge did not generate before.
+        #[arg(long)]
+        force: bool,
     },
     /// Send a valid request to each operation of a live server and check the responses against the spec.
     Verify {
@@ -132,7 +135,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             crate_name,
             server,
             report,
-        } => generate(&spec, &dir, crate_name, server, report.as_deref(), out, err),
+            force,
+        } => generate(
+            &spec,
+            &dir,
+            GenerateOptions {
+                crate_name,
+                server,
+                report,
+                force,
+            },
+            out,
+            err,
+        ),
         Command::Normalize {
             spec,
             strip_docs,
@@ -331,15 +346,28 @@ fn verify(
     Ok(if failed { 1 } else { 0 })
 }
 
+/// `specforge generate`'s choices.
+struct GenerateOptions {
+    crate_name: Option<String>,
+    server: bool,
+    report: Option<PathBuf>,
+    force: bool,
+}
+
 fn generate(
     spec: &std::path::Path,
     dir: &std::path::Path,
-    crate_name: Option<String>,
-    server: bool,
-    report: Option<&std::path::Path>,
+    options: GenerateOptions,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, LoadError> {
+    let GenerateOptions {
+        crate_name,
+        server,
+        report,
+        force,
+    } = options;
+    let report = report.as_deref();
     let started = std::time::Instant::now();
     let mut generator = specforge::Generator::from_path(spec)?.server(server);
     if let Some(name) = crate_name {
@@ -353,7 +381,7 @@ fn generate(
         Ok(g) => g,
         Err(e) => return Ok(fail(e)),
     };
-    if let Err(e) = generated.write_to(dir) {
+    if let Err(e) = generated.write_to_with(dir, force) {
         return Ok(fail(e));
     }
     for w in &generated.warnings {

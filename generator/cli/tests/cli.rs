@@ -193,3 +193,59 @@ fn report_lists_degraded_operations_and_types() {
     );
     assert!(dir.path().join("crate/src/client.rs").exists());
 }
+
+#[test]
+fn generate_out_writes_only_where_it_should() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json");
+    let spec = spec.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("crate");
+    let gen = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["generate", spec, "--out", dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // a fresh folder, then the same folder again (its manifest says it is ours)
+    assert!(gen(&out, &[]).status.success());
+    assert!(out.join(".specforge-manifest").exists());
+    assert!(gen(&out, &[]).status.success());
+    // a stale file from an earlier generation is removed, a user's file is kept
+    let manifest = std::fs::read_to_string(out.join(".specforge-manifest")).unwrap();
+    std::fs::write(
+        out.join(".specforge-manifest"),
+        format!("{manifest}src/old.rs\n"),
+    )
+    .unwrap();
+    std::fs::write(out.join("src/old.rs"), "// stale").unwrap();
+    std::fs::write(out.join("NOTES.md"), "mine").unwrap();
+    assert!(gen(&out, &["--server"]).status.success());
+    assert!(!out.join("src/old.rs").exists());
+    assert!(out.join("src/server.rs").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("NOTES.md")).unwrap(),
+        "mine"
+    );
+    // a user's crate is not overwritten without --force
+    let users = tmp.path().join("users");
+    std::fs::create_dir_all(&users).unwrap();
+    std::fs::write(users.join("Cargo.toml"), "[package]\nname = \"mine\"\n").unwrap();
+    let o = gen(&users, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
+    assert!(std::fs::read_to_string(users.join("Cargo.toml"))
+        .unwrap()
+        .contains("mine"));
+    assert!(gen(&users, &["--force"]).status.success());
+    // never through a symlink inside the folder
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::remove_file(out.join("README.md")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("README.md"), out.join("README.md")).unwrap();
+    let o = gen(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("symlink"), "{}", text(&o.stderr));
+    assert!(!elsewhere.join("README.md").exists());
+    // never the root
+    let o = run(&["generate", spec, "--out", "/"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -117,21 +117,83 @@ pub struct Generated {
 }
 
 impl Generated {
-    /// Write every file below `dir`.
+    /// Write every file below `dir`, safely: see [`Generated::write_to_with`]
+    /// (without `force`).
     pub fn write_to(&self, dir: &Path) -> Result<(), GenerateError> {
+        self.write_to_with(dir, false)
+    }
+
+    /// Write every file below `dir`:
+    /// - never `/`, the home folder, or a folder whose path passes through a symlink
+    ///   at or below `dir` (nothing is written outside it);
+    /// - into an existing non-empty folder only if specforge wrote it before (its
+    ///   manifest, `.specforge-manifest`, is there), unless `force`;
+    /// - each file written to a temporary name and renamed into place;
+    /// - files the previous generation wrote and this one does not are removed.
+    pub fn write_to_with(&self, dir: &Path, force: bool) -> Result<(), GenerateError> {
+        let refuse = |why: String| GenerateError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, why),
+        };
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| GenerateError::Io { path, source }
+        };
+        let absolute = std::path::absolute(dir).map_err(io(dir))?;
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        if absolute.parent().is_none() || home.as_deref().is_some_and(|h| same_dir(h, &absolute)) {
+            return Err(refuse(
+                "refusing to write a crate into / or the home folder; name a folder of its own"
+                    .into(),
+            ));
+        }
+        let manifest_path = dir.join(MANIFEST);
+        let previous: Vec<PathBuf> = match std::fs::read_to_string(&manifest_path) {
+            Ok(text) => text.lines().map(PathBuf::from).collect(),
+            Err(_) => {
+                let non_empty = std::fs::read_dir(dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false);
+                if non_empty && !force {
+                    return Err(refuse(format!(
+                        "the folder is not empty and specforge did not generate it (no {MANIFEST}); \
+                         pass --force to write into it anyway"
+                    )));
+                }
+                Vec::new()
+            }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let written: Vec<&Path> = self.files.iter().map(|f| f.path.as_path()).collect();
         for f in &self.files {
             let path = dir.join(&f.path);
+            check_no_symlink(dir, &f.path)?;
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|source| GenerateError::Io {
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            std::fs::write(&path, &f.contents).map_err(|source| GenerateError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            check_no_symlink(dir, &f.path)?;
+            let tmp = path.with_extension("specforge-tmp");
+            std::fs::write(&tmp, &f.contents).map_err(io(&tmp))?;
+            std::fs::rename(&tmp, &path).map_err(io(&path))?;
         }
+        for stale in previous.iter().filter(|p| !written.contains(&p.as_path())) {
+            // only plain relative paths inside the folder, never through a symlink
+            if stale.is_absolute()
+                || stale
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                || check_no_symlink(dir, stale).is_err()
+            {
+                continue;
+            }
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        let listing: String = written
+            .iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect();
+        check_no_symlink(dir, Path::new(MANIFEST))?;
+        std::fs::write(&manifest_path, listing).map_err(io(&manifest_path))?;
         Ok(())
     }
 
@@ -502,6 +564,37 @@ fn auth_docs(api: &Api) -> (Vec<String>, Vec<String>) {
         }
     }
     (setters, descriptions)
+}
+
+/// The list of files a generation wrote, kept in the crate folder.
+pub const MANIFEST: &str = ".specforge-manifest";
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// An error when any existing component of `rel` below `dir` is a symlink:
+/// writing there could land outside the folder.
+fn check_no_symlink(dir: &Path, rel: &Path) -> Result<(), GenerateError> {
+    let mut cur = dir.to_path_buf();
+    for part in rel.components() {
+        cur.push(part);
+        if let Ok(meta) = std::fs::symlink_metadata(&cur) {
+            if meta.file_type().is_symlink() {
+                return Err(GenerateError::Io {
+                    path: cur.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        "a symlink inside the output folder; specforge does not write through it",
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 const GENERATED_HEADER: &str =

@@ -33,40 +33,75 @@ pub struct SourceDoc {
 }
 
 impl SourceDoc {
-    /// Read and parse a file, or stdin when `path` is `-`.
+    /// Read and parse a file, or stdin when `path` is `-`. Only regular files are
+    /// read (never a FIFO, a device or a directory), and at most
+    /// [`max_input_bytes`] of them.
     pub fn read(path: &Path) -> Result<Self, LoadError> {
-        if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                LoadError::single(Diagnostic::file_error(
-                    None,
-                    format!("cannot read standard input: {e}"),
-                ))
-            })?;
-            return Self::parse(None, text);
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let limit = max_input_bytes();
+        let too_big = |file: Option<PathBuf>| {
             LoadError::single(Diagnostic::file_error(
-                Some(path.to_path_buf()),
-                format!("cannot read file: {e}"),
+                file,
+                format!(
+                    "the input is larger than {limit} bytes; raise SPECFORGE_MAX_INPUT_BYTES to read it"
+                ),
             ))
-        })?;
-        Self::parse(Some(path.to_path_buf()), text)
+        };
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(limit + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| {
+                    LoadError::single(Diagnostic::file_error(
+                        None,
+                        format!("cannot read standard input: {e}"),
+                    ))
+                })?;
+            if bytes.len() as u64 > limit {
+                return Err(too_big(None));
+            }
+            return Self::parse(None, utf8(None, bytes)?);
+        }
+        let fail =
+            |msg: String| LoadError::single(Diagnostic::file_error(Some(path.to_path_buf()), msg));
+        let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+        if !meta.is_file() {
+            return Err(fail(
+                "not a regular file; specforge reads specs from regular files only".into(),
+            ));
+        }
+        if meta.len() > limit {
+            return Err(too_big(Some(path.to_path_buf())));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+            .map_err(|e| fail(format!("cannot read file: {e}")))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_big(Some(path.to_path_buf())));
+        }
+        Self::parse(Some(path.to_path_buf()), utf8(Some(path), bytes)?)
     }
 
     /// Parse text; `path` is only used in messages.
     pub fn parse(path: Option<PathBuf>, text: String) -> Result<Self, LoadError> {
         let format = detect_format(&text);
         let value = match format {
-            Format::Json => serde_json::from_str::<Value>(&text).map_err(|e| {
-                LoadError::single(
-                    Diagnostic::file_error(
-                        path.clone(),
-                        format!("invalid JSON: {}", strip_pos(&e.to_string())),
-                    )
-                    .at(e.line(), e.column()),
-                )
-            })?,
+            Format::Json => {
+                use serde::Deserialize as _;
+                let mut de = serde_json::Deserializer::from_str(&text);
+                Lenient::deserialize(&mut de)
+                    .and_then(|v| de.end().map(|()| v.0))
+                    .map_err(|e| {
+                        LoadError::single(
+                            Diagnostic::file_error(
+                                path.clone(),
+                                format!("invalid JSON: {}", strip_pos(&e.to_string())),
+                            )
+                            .at(e.line(), e.column()),
+                        )
+                    })?
+            }
             Format::Yaml => {
                 use serde::Deserialize as _;
                 let de = serde_yaml::Deserializer::from_str(&text);
@@ -112,6 +147,37 @@ impl SourceDoc {
     }
 }
 
+/// The largest input read: 256 MiB, or `SPECFORGE_MAX_INPUT_BYTES`.
+pub fn max_input_bytes() -> u64 {
+    std::env::var("SPECFORGE_MAX_INPUT_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256 * 1024 * 1024)
+}
+
+/// The bytes as UTF-8 text, or an error naming the byte offset, line and column
+/// where it stops being UTF-8.
+fn utf8(path: Option<&Path>, bytes: Vec<u8>) -> Result<String, LoadError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = at
+            - before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        LoadError::single(
+            Diagnostic::file_error(
+                path.map(Path::to_path_buf),
+                format!("not UTF-8 text: an invalid byte at offset {at}"),
+            )
+            .at(line, column),
+        )
+    })
+}
+
 /// JSON when the first significant character opens an object or array, YAML otherwise.
 pub fn detect_format(text: &str) -> Format {
     match text
@@ -133,7 +199,7 @@ fn strip_pos(msg: &str) -> String {
     }
 }
 
-/// A YAML document read into JSON values, tolerantly: integers beyond 64 bits
+/// A JSON or YAML document read into JSON values, tolerantly: integers beyond 64 bits
 /// become floats (see [`big_numbers`]), non-string keys become their text, tags
 /// are dropped; duplicate keys are an error, as YAML says.
 struct Lenient(Value);
