@@ -180,7 +180,11 @@ impl<'a> ClientEmitter<'a> {
         } else {
             TokenStream::new()
         };
-        let (auth_fields, auth_setters, auth_apply) = auth;
+        let AuthCode {
+            fields: auth_fields,
+            setters: auth_setters,
+            apply: auth_apply,
+        } = auth;
         let has_credentials = !auth_apply.is_empty();
         let (credentials_struct, credentials_field, credentials_init) = if has_credentials {
             (
@@ -328,7 +332,7 @@ impl<'a> ClientEmitter<'a> {
         (body, self.degraded)
     }
 
-    fn auth(&mut self) -> (TokenStream, TokenStream, TokenStream) {
+    fn auth(&mut self) -> AuthCode {
         let schemes = &self.api.security_schemes;
         let bearer = schemes
             .values()
@@ -410,7 +414,11 @@ impl<'a> ClientEmitter<'a> {
         }
         if has_arms.is_empty() {
             // no scheme the client can send: no credentials at all
-            return (TokenStream::new(), setters, TokenStream::new());
+            return AuthCode {
+                fields: TokenStream::new(),
+                setters,
+                apply: TokenStream::new(),
+            };
         }
         let apply = quote! {
             /// Apply the first security alternative whose credentials are all configured.
@@ -431,7 +439,11 @@ impl<'a> ClientEmitter<'a> {
                 req
             }
         };
-        (fields, setters, apply)
+        AuthCode {
+            fields,
+            setters,
+            apply,
+        }
     }
 
     /// The argument type of a required parameter.
@@ -715,32 +727,29 @@ impl<'a> ClientEmitter<'a> {
     }
 
     /// The Rust type of a response body, and the expression decoding it from `__bytes`.
-    fn response_body(
-        &self,
-        r: &ResponsePlan<'_>,
-        prefix: &TokenStream,
-    ) -> (TokenStream, TokenStream) {
+    fn response_body(&self, r: &ResponsePlan<'_>, prefix: &TokenStream) -> ResponseBodyCode {
+        let code = |ty: TokenStream, decode: TokenStream| ResponseBodyCode { ty, decode };
         match &r.body {
-            BodyType::Unit => (quote! { () }, quote! { () }),
+            BodyType::Unit => code(quote! { () }, quote! { () }),
             BodyType::Model(t) => {
                 let t = t
                     .as_ref()
                     .map(|s| self.types.rust(s, prefix))
                     .unwrap_or_else(|| quote! { ::serde_json::Value });
-                (
+                code(
                     t.clone(),
                     quote! { decode_json::<#t, _>(__status, &__bytes)? },
                 )
             }
-            BodyType::Multipart => (
+            BodyType::Multipart => code(
                 quote! { ::serde_json::Value },
                 quote! { decode_json::<::serde_json::Value, _>(__status, &__bytes)? },
             ),
-            BodyType::Text => (
+            BodyType::Text => code(
                 quote! { String },
                 quote! { String::from_utf8_lossy(&__bytes).into_owned() },
             ),
-            BodyType::Bytes => (quote! { Vec<u8> }, quote! { __bytes }),
+            BodyType::Bytes => code(quote! { Vec<u8> }, quote! { __bytes }),
         }
     }
 
@@ -767,7 +776,7 @@ impl<'a> ClientEmitter<'a> {
             let name = format_ident!("{}", name);
             let vs = rows.iter().map(|r| {
                 let v = format_ident!("{}", r.variant);
-                let (ty, _) = self.response_body(r, prefix);
+                let ty = self.response_body(r, prefix).ty;
                 let doc = format!(" Status {}.", r.response.status.label());
                 if r.body == BodyType::Unit {
                     quote! { #[doc = #doc] #v, }
@@ -799,7 +808,7 @@ impl<'a> ClientEmitter<'a> {
             .map(|n| status_enum(n, "error", &plan.errors()));
         let success_ty = match (&success_enum, successes.first()) {
             (Some(e), _) => quote! { #e },
-            (None, Some(first)) => self.response_body(first, prefix).0,
+            (None, Some(first)) => self.response_body(first, prefix).ty,
             (None, None) => quote! { () },
         };
         let error_ty = match &error_enum {
@@ -811,7 +820,7 @@ impl<'a> ClientEmitter<'a> {
         for r in plan.match_order() {
             let status = r.response.status;
             let pat = pattern(status);
-            let (_, decode) = self.response_body(r, prefix);
+            let decode = self.response_body(r, prefix).decode;
             let v = format_ident!("{}", r.variant);
             let wrap = |e: &Ident| {
                 if r.body == BodyType::Unit {
@@ -854,6 +863,19 @@ impl<'a> ClientEmitter<'a> {
             items,
         }
     }
+}
+
+/// The `Credentials` fields, the `with_…` setters and `authorize` of the client.
+struct AuthCode {
+    fields: TokenStream,
+    setters: TokenStream,
+    apply: TokenStream,
+}
+
+/// A response body's Rust type and the expression decoding it from `__bytes`.
+struct ResponseBodyCode {
+    ty: TokenStream,
+    decode: TokenStream,
 }
 
 /// What [`ClientEmitter::responses`] renders for one operation.

@@ -295,7 +295,7 @@ impl Generator {
         })
     }
 
-    fn modules(&self) -> (TokenStream, TokenStream, TokenStream, Vec<Degradation>) {
+    fn modules(&self) -> Modules {
         let types = rust_types::RustTypes::new(&self.api);
         let (types_body, mut degraded) = types.emit_all();
         let client_body = if self.client {
@@ -314,12 +314,22 @@ impl Generator {
         };
         degraded.sort_by(|a, b| (a.kind, &a.name, &a.pointer).cmp(&(b.kind, &b.name, &b.pointer)));
         degraded.dedup();
-        (types_body, client_body, server_body, degraded)
+        Modules {
+            types: types_body,
+            client: client_body,
+            server: server_body,
+            degradations: degraded,
+        }
     }
 
     /// Generate a whole crate.
     pub fn generate_crate(&self) -> Result<Generated, GenerateError> {
-        let (types_body, client_body, server_body, degradations) = self.modules();
+        let Modules {
+            types: types_body,
+            client: client_body,
+            server: server_body,
+            degradations,
+        } = self.modules();
         let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
         let mut files = Vec::new();
         let title_doc = format!(" Models of {} {}.", self.api.title, self.api.version);
@@ -387,7 +397,12 @@ impl Generator {
     /// dependencies listed in the generated crate's Cargo.toml (serde, serde_json,
     /// chrono, uuid, reqwest, percent-encoding; axum, serde_path_to_error and serde_urlencoded for the server).
     pub fn generate_module(&self) -> Result<Generated, GenerateError> {
-        let (types_body, client_body, server_body, degradations) = self.modules();
+        let Modules {
+            types: types_body,
+            client: client_body,
+            server: server_body,
+            degradations,
+        } = self.modules();
         let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
         let mut tokens = quote! {
             /// Models.
@@ -564,6 +579,14 @@ fn auth_docs(api: &Api) -> (Vec<String>, Vec<String>) {
         }
     }
     (setters, descriptions)
+}
+
+/// The bodies of the generated modules, and what could not be typed precisely.
+struct Modules {
+    types: TokenStream,
+    client: TokenStream,
+    server: TokenStream,
+    degradations: Vec<Degradation>,
 }
 
 /// The list of files a generation wrote, kept in the crate folder.

@@ -512,7 +512,10 @@ impl<'a> ServerEmitter<'a> {
             call_args.push(quote! { body });
         }
         // response enum
-        let (response_enum, response_name) = self.response_enum(plan, prefix);
+        let ResponseEnumCode {
+            items: response_enum,
+            name: response_name,
+        } = self.response_enum(plan, prefix);
         items.extend(response_enum);
         // trait method
         let docs = {
@@ -715,7 +718,7 @@ impl<'a> ServerEmitter<'a> {
         &mut self,
         plan: &OperationPlan<'_>,
         prefix: &TokenStream,
-    ) -> (TokenStream, Ident) {
+    ) -> ResponseEnumCode {
         let op = plan.op;
         let name = format_ident!("{}", plan.server.response);
         let mut variants = Vec::new();
@@ -752,7 +755,7 @@ impl<'a> ServerEmitter<'a> {
             };
             let body = self.response_body(rp, prefix);
             let body_expr = match &body {
-                Some((ty, media, kind)) => {
+                Some(ResponseBodyCode { ty, media, kind }) => {
                     fields.push(quote! { /// The body.
                     body: #ty, });
                     binds.push(quote! { body });
@@ -849,7 +852,10 @@ impl<'a> ServerEmitter<'a> {
                 }
             }
         };
-        (tokens, name)
+        ResponseEnumCode {
+            items: tokens,
+            name,
+        }
     }
 
     /// (Rust type, media type literal, kind) of a response body.
@@ -857,7 +863,7 @@ impl<'a> ServerEmitter<'a> {
         &self,
         r: &ResponsePlan<'_>,
         prefix: &TokenStream,
-    ) -> Option<(TokenStream, String, BodyKind)> {
+    ) -> Option<ResponseBodyCode> {
         let m = r.media?;
         let ty = match &r.body {
             BodyType::Model(t) => t
@@ -873,8 +879,25 @@ impl<'a> ServerEmitter<'a> {
         } else {
             m.media_type.clone()
         };
-        Some((ty, media, BodyKind::of(m.kind)))
+        Some(ResponseBodyCode {
+            ty,
+            media,
+            kind: BodyKind::of(m.kind),
+        })
     }
+}
+
+/// A response enum and its name.
+struct ResponseEnumCode {
+    items: TokenStream,
+    name: Ident,
+}
+
+/// A response body's Rust type, the media type it is sent as, and how.
+struct ResponseBodyCode {
+    ty: TokenStream,
+    media: String,
+    kind: BodyKind,
 }
 
 /// What [`ServerEmitter::operation`] renders for one operation.
