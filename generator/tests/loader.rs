@@ -628,3 +628,49 @@ fn careless_input_is_refused_with_a_place() {
         "{e}"
     );
 }
+
+#[test]
+fn a_ref_outside_the_folder_is_refused_alike_whether_or_not_it_exists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inner = tmp.path().join("api");
+    std::fs::create_dir_all(&inner).unwrap();
+    std::fs::write(tmp.path().join("secret.yaml"), "x: 1\n").unwrap();
+    let messages: Vec<String> = ["../secret.yaml#/x", "../missing.yaml#/x"]
+        .iter()
+        .map(|target| {
+            let spec = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {{ description: ok, content: {{ application/json: {{ schema: {{ $ref: '{target}' }} }} }} }}\n");
+            std::fs::write(inner.join("spec.yaml"), spec).unwrap();
+            let e = loader::load(&inner.join("spec.yaml")).unwrap_err();
+            first_error(&e).message.replace(target, "TARGET")
+        })
+        .collect();
+    assert!(messages[0].contains("leaves the folder"), "{messages:?}");
+    assert_eq!(messages[0], messages[1]);
+}
+
+#[test]
+fn a_discriminator_over_a_non_object_branch_is_warned() {
+    let text = r##"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths: {}
+components:
+  schemas:
+    Cat: { type: object, properties: { kind: { type: string } } }
+    Name: { type: string }
+    Pet:
+      oneOf: [ { $ref: "#/components/schemas/Cat" }, { $ref: "#/components/schemas/Name" } ]
+      discriminator: { propertyName: kind, mapping: { cat: "#/components/schemas/Cat", name: "#/components/schemas/Name" } }
+"##;
+    let a = ir::build(&loader::load_str(text, None).unwrap()).unwrap();
+    let w: Vec<_> = a
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("cannot carry the property"))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", a.warnings);
+    assert_eq!(
+        w[0].pointer.as_deref(),
+        Some("#/components/schemas/Pet/oneOf/1")
+    );
+}

@@ -13,6 +13,9 @@ use std::time::{Duration, SystemTime};
 struct Cli {
     /// The spec (Swagger 2.0, OpenAPI 3.0 or 3.1; JSON or YAML).
     spec: PathBuf,
+    /// No line per request: only warnings and errors (RUST_LOG still wins).
+    #[arg(long)]
+    quiet: bool,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -115,8 +118,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "specforge_mock=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                if cli.quiet {
+                    "specforge_mock=warn".into()
+                } else {
+                    "specforge_mock=info".into()
+                }
+            }),
         )
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))

@@ -229,11 +229,7 @@ pub fn validate(
                 .find(|(k, _)| *k == p.name)
                 .and_then(|(_, v)| codec.decode_value(v, shape)),
             ParamLocation::Query => {
-                let others: Vec<&str> = op
-                    .params_in(ParamLocation::Query)
-                    .filter(|q| q.name != p.name)
-                    .map(|q| q.name.as_str())
-                    .collect();
+                let others = op.other_query_names(&p.name);
                 codec.decode_query(&query, shape, &others)
             }
             ParamLocation::Header => parts

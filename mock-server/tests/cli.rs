@@ -13,9 +13,15 @@ struct Mock {
 
 impl Mock {
     fn start(spec: &std::path::Path) -> (Self, String) {
+        Self::start_with(spec, &[])
+    }
+
+    fn start_with(spec: &std::path::Path, extra: &[&str]) -> (Self, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_specforge-mock"))
             .arg(spec)
             .args(["--port", "0"])
+            .args(extra)
+            .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -118,4 +124,26 @@ fn a_broken_spec_exits_2_naming_the_place() {
         err.contains("bad.yaml:5:") && err.contains("'#/nope' does not resolve"),
         "{err}"
     );
+}
+
+#[test]
+fn quiet_logs_no_line_per_request() {
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lenient.yaml");
+    for (quiet, expect_line) in [(false, true), (true, false)] {
+        let extra: &[&str] = if quiet { &["--quiet"] } else { &[] };
+        let (mut mock, url) = Mock::start_with(&spec, extra);
+        let status = reqwest::blocking::get(format!("{url}/metric"))
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        // a later request line, if any, has had time to arrive by the second request
+        let _ = reqwest::blocking::get(format!("{url}/metric")).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        while let Ok(l) = mock.lines.try_recv() {
+            mock.seen.push(l);
+        }
+        let logged = mock.seen.iter().any(|l| l.contains("GET /v1/metric"));
+        assert_eq!(logged, expect_line, "quiet={quiet}: {:?}", mock.seen);
+        let _ = mock.child.kill();
+    }
 }

@@ -213,22 +213,88 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
     );
 }
 
+fn options(url: String) -> VerifyOptions {
+    VerifyOptions {
+        url,
+        operations: None,
+        seed: 3,
+        headers: vec![],
+        timeout: Duration::from_secs(10),
+        follow_redirects: false,
+        deadline: None,
+        progress: false,
+    }
+}
+
 async fn run_verify(
     api: specforge::Api,
     url: String,
 ) -> Vec<specforge_contract::verify::CaseResult> {
-    tokio::task::spawn_blocking(move || {
-        let options = VerifyOptions {
-            url,
-            operations: None,
-            seed: 3,
-            headers: vec![],
-            timeout: Duration::from_secs(10),
-        };
-        verify(&api, &options)
-    })
-    .await
-    .unwrap()
+    run_verify_with(api, options(url)).await
+}
+
+async fn run_verify_with(
+    api: specforge::Api,
+    options: VerifyOptions,
+) -> Vec<specforge_contract::verify::CaseResult> {
+    tokio::task::spawn_blocking(move || verify(&api, &options))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn verify_does_not_follow_redirects_and_names_transport_failures() {
+    // a server that redirects everything elsewhere: an undocumented 302, not a pass
+    let redirecting = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::FOUND,
+            [("location", "http://127.0.0.1:9/elsewhere")],
+        )
+    });
+    let url = serve(redirecting).await;
+    let results = run_verify(strict_api(), url).await;
+    assert!(results.iter().all(|r| r.status == Some(302)), "{results:?}");
+    assert!(
+        results.iter().all(
+            |r| matches!(&r.outcome, Outcome::Failed(why) if why.iter().any(|w| w.contains("302")))
+        ),
+        "{results:?}"
+    );
+    // nothing listening: the cause is named
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let results = run_verify(strict_api(), closed).await;
+    let Outcome::Failed(why) = &results[0].outcome else {
+        panic!("{results:?}")
+    };
+    assert!(why[0].starts_with("connection refused"), "{why:?}");
+    // a hanging server: a timeout, and the run's budget skips the rest
+    let hanging = axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "late"
+    });
+    let url = serve(hanging).await;
+    let mut o = options(url);
+    o.timeout = Duration::from_millis(300);
+    o.deadline = Some(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let results = run_verify_with(strict_api(), o).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let Outcome::Failed(why) = &results[0].outcome else {
+        panic!("{results:?}")
+    };
+    assert!(why[0].starts_with("timed out after 0.3 s"), "{why:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::Skipped(_))),
+        "{results:?}"
+    );
 }
 
 #[tokio::test]

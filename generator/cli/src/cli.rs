@@ -81,6 +81,16 @@ pub enum Command {
         /// Per-request timeout in seconds.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
+        /// Follow redirects (same origin only). Off by default: an undocumented
+        /// 3xx is a failure, as any undocumented status.
+        #[arg(long)]
+        follow_redirects: bool,
+        /// The whole run's time budget in seconds; operations not started by then are skipped.
+        #[arg(long)]
+        max_time: Option<u64>,
+        /// No progress lines on standard error, only the table.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Write a spec back out with every `$ref` bundled into one document, in its own version.
     Normalize {
@@ -118,14 +128,22 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             headers,
             junit,
             timeout,
+            follow_redirects,
+            max_time,
+            quiet,
         } => verify(
             &spec,
-            url,
-            operations,
-            seed,
-            &headers,
-            junit.as_deref(),
-            timeout,
+            VerifyArgs {
+                url,
+                operations,
+                seed,
+                headers,
+                junit,
+                timeout,
+                follow_redirects,
+                max_time,
+                quiet,
+            },
             out,
             err,
         ),
@@ -290,17 +308,37 @@ fn validate(spec: &std::path::Path, out: &mut dyn Write) -> Result<u8, LoadError
 }
 
 #[allow(clippy::too_many_arguments)]
-fn verify(
-    spec: &std::path::Path,
+/// `specforge verify`'s choices.
+struct VerifyArgs {
     url: String,
     operations: Option<String>,
     seed: u64,
-    headers: &[String],
-    junit: Option<&std::path::Path>,
+    headers: Vec<String>,
+    junit: Option<PathBuf>,
     timeout: u64,
+    follow_redirects: bool,
+    max_time: Option<u64>,
+    quiet: bool,
+}
+
+fn verify(
+    spec: &std::path::Path,
+    args: VerifyArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, LoadError> {
+    let VerifyArgs {
+        url,
+        operations,
+        seed,
+        headers,
+        junit,
+        timeout,
+        follow_redirects,
+        max_time,
+        quiet,
+    } = args;
+    let junit = junit.as_deref();
     let api = ir::load_api(spec)?;
     let mut parsed = Vec::new();
     for h in headers {
@@ -320,6 +358,9 @@ fn verify(
         seed,
         headers: parsed,
         timeout: std::time::Duration::from_secs(timeout),
+        follow_redirects,
+        deadline: max_time.map(std::time::Duration::from_secs),
+        progress: !quiet,
     };
     let results = specforge_contract::verify::verify(&api, &options);
     if results.is_empty() {

@@ -22,6 +22,12 @@ pub struct VerifyOptions {
     pub headers: Vec<(String, String)>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Follow redirects (same origin only); off, an undocumented 3xx is a failure.
+    pub follow_redirects: bool,
+    /// The whole run's time budget: operations not started by then are skipped.
+    pub deadline: Option<Duration>,
+    /// Print one line per operation to standard error as it finishes.
+    pub progress: bool,
 }
 
 /// The verdict on one operation.
@@ -123,10 +129,55 @@ impl Harvest {
     }
 }
 
+/// What went wrong on the way, in words that name the cause.
+fn transport_error(e: &reqwest::Error, timeout: Duration) -> String {
+    let mut chain = String::new();
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(c) = cur {
+        chain.push_str(": ");
+        chain.push_str(&c.to_string());
+        cur = c.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    let cause = if e.is_timeout() {
+        format!("timed out after {} s", timeout.as_secs_f64())
+    } else if e.is_redirect() {
+        "a redirect that is not followed".to_string()
+    } else if lower.contains("refused") {
+        "connection refused".to_string()
+    } else if lower.contains("reset") {
+        "connection reset".to_string()
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        "TLS failed".to_string()
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the response could not be read".to_string()
+    } else {
+        "the request could not be sent".to_string()
+    };
+    format!("{cause}{chain}")
+}
+
 /// Run the verification.
 pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
+    let redirects = if options.follow_redirects {
+        reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(|u| u.origin());
+            if attempt.previous().len() > 10 {
+                attempt.error("more than 10 redirects")
+            } else if first.is_some_and(|o| o != attempt.url().origin()) {
+                attempt.error("a redirect to another origin")
+            } else {
+                attempt.follow()
+            }
+        })
+    } else {
+        reqwest::redirect::Policy::none()
+    };
     let client = match reqwest::blocking::Client::builder()
         .timeout(options.timeout)
+        .redirect(redirects)
         .build()
     {
         Ok(c) => c,
@@ -158,8 +209,21 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
     order.sort_by_key(|o| o.template.param_names().len());
     let base = options.url.trim_end_matches('/');
     let mut results = Vec::new();
-    for op in order {
+    let run_started = Instant::now();
+    let total = order.len();
+    for (n, op) in order.into_iter().enumerate() {
         let started = Instant::now();
+        if options.deadline.is_some_and(|d| run_started.elapsed() >= d) {
+            results.push(CaseResult {
+                operation: op.name.clone(),
+                method: op.method.as_str().to_string(),
+                path: op.path.clone(),
+                status: None,
+                outcome: Outcome::Skipped("the run's time budget was spent".into()),
+                duration: Duration::ZERO,
+            });
+            continue;
+        }
         let req = sampler.request(op, options.seed, &harvest.overrides(op));
         let method = reqwest::Method::from_bytes(op.method.as_str().as_bytes())
             .unwrap_or(reqwest::Method::GET);
@@ -176,7 +240,10 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
             builder = builder.body(b);
         }
         let (status, outcome) = match builder.send() {
-            Err(e) => (None, Outcome::Failed(vec![format!("request failed: {e}")])),
+            Err(e) => (
+                None,
+                Outcome::Failed(vec![transport_error(&e, options.timeout)]),
+            ),
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let resp_headers: Vec<(String, String)> = resp
@@ -221,6 +288,23 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
             outcome,
             duration: started.elapsed(),
         });
+        if options.progress {
+            if let Some(r) = results.last() {
+                let verdict = match &r.outcome {
+                    Outcome::Passed => "ok".to_string(),
+                    Outcome::Failed(why) => format!("FAILED: {}", why.join("; ")),
+                    Outcome::Skipped(why) => format!("skipped: {why}"),
+                };
+                eprintln!(
+                    "[{}/{total}] {} {} -> {} {verdict} ({} ms)",
+                    n + 1,
+                    r.method,
+                    r.path,
+                    r.status.map_or("-".to_string(), |s| s.to_string()),
+                    r.duration.as_millis()
+                );
+            }
+        }
     }
     results
 }

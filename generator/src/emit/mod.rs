@@ -324,12 +324,11 @@ impl Generator {
 
     /// Generate a whole crate.
     pub fn generate_crate(&self) -> Result<Generated, GenerateError> {
-        let Modules {
-            types: types_body,
-            client: client_body,
-            server: server_body,
-            degradations,
-        } = self.modules();
+        let modules = self.modules();
+        let types_body = &modules.types;
+        let client_body = &modules.client;
+        let server_body = &modules.server;
+        let degradations = modules.degradations.clone();
         let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
         let mut files = Vec::new();
         let title_doc = format!(" Models of {} {}.", self.api.title, self.api.version);
@@ -397,12 +396,11 @@ impl Generator {
     /// dependencies listed in the generated crate's Cargo.toml (serde, serde_json,
     /// chrono, uuid, reqwest, percent-encoding; axum, serde_path_to_error and serde_urlencoded for the server).
     pub fn generate_module(&self) -> Result<Generated, GenerateError> {
-        let Modules {
-            types: types_body,
-            client: client_body,
-            server: server_body,
-            degradations,
-        } = self.modules();
+        let modules = self.modules();
+        let types_body = &modules.types;
+        let client_body = &modules.client;
+        let server_body = &modules.server;
+        let degradations = modules.degradations.clone();
         let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
         let mut tokens = quote! {
             /// Models.
@@ -549,11 +547,7 @@ fn auth_docs(api: &Api) -> (Vec<String>, Vec<String>) {
     use crate::ir::Credential;
     let mut setters = Vec::new();
     let mut descriptions = Vec::new();
-    let kinds: Vec<Credential> = api
-        .security_schemes
-        .values()
-        .map(|s| s.credential())
-        .collect();
+    let kinds = api.credentials();
     if kinds.contains(&Credential::Bearer) {
         setters.push("with_bearer_token(\"TOKEN\")".to_string());
         descriptions.push("`with_bearer_token` sends `Authorization: Bearer …` (bearer, OAuth 2 and OpenID Connect schemes)".to_string());

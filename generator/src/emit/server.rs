@@ -400,11 +400,7 @@ impl<'a> ServerEmitter<'a> {
                 __path.iter().find(|(n, _)| *n == #name).and_then(|(_, v)| #codec.decode_value(v, #shape))
             },
             ParamLocation::Query => {
-                let others: Vec<&str> = op
-                    .params_in(ParamLocation::Query)
-                    .filter(|q| q.name != p.name)
-                    .map(|q| q.name.as_str())
-                    .collect();
+                let others = op.other_query_names(&p.name);
                 quote! { #codec.decode_query(&__query, #shape, &[#(#others),*]) }
             }
             ParamLocation::Header => quote! {

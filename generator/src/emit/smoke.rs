@@ -127,11 +127,7 @@ pub fn smoke_program(
         });
     }
     let mut setup = quote! { #krate::Client::new(base) };
-    let kinds: Vec<Credential> = api
-        .security_schemes
-        .values()
-        .map(|s| s.credential())
-        .collect();
+    let kinds = api.credentials();
     if kinds.contains(&Credential::Bearer) {
         setup.extend(quote! { .with_bearer_token("specforge-token") });
     }

@@ -293,7 +293,22 @@ impl<'a> TypeLowerer<'a> {
                         .unwrap_or_else(|| format!("{name}Variant{}", i + 1));
                     let t = self.lower(b, &bptr, &vhint);
                     let mut tags = Vec::new();
-                    if prop.is_some() {
+                    if let Some(p) = &prop {
+                        let target = b
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(|r| resolve_pointer(self.doc, r))
+                            .unwrap_or(b);
+                        let t = target.get("type").and_then(Value::as_str);
+                        if t.is_some_and(|t| t != "object") {
+                            self.diagnostics.push(Diagnostic::warning(
+                                bptr.clone(),
+                                format!(
+                                    "the discriminator '{p}' selects a branch of type '{}', which cannot carry the property: that branch never decodes by its tag",
+                                    t.unwrap_or_default()
+                                ),
+                            ));
+                        }
                         if let Some(r) = b.get("$ref").and_then(Value::as_str) {
                             tags.extend(
                                 mapping

@@ -271,7 +271,26 @@ impl PathTemplate {
     }
 }
 
+impl super::model::Api {
+    /// The kinds of credential the API's security schemes carry, in scheme order.
+    pub fn credentials(&self) -> Vec<Credential> {
+        self.security_schemes
+            .values()
+            .map(|s| s.credential())
+            .collect()
+    }
+}
+
 impl Operation {
+    /// The names of the operation's query parameters other than `name`: what an
+    /// exploded object parameter `name` does not take from the query string.
+    pub fn other_query_names(&self, name: &str) -> Vec<&str> {
+        self.params_in(ParamLocation::Query)
+            .filter(|q| q.name != name)
+            .map(|q| q.name.as_str())
+            .collect()
+    }
+
     /// The path parameters in template order (declared ones; the IR declares every
     /// template parameter).
     pub fn path_params(&self) -> Vec<&Parameter> {

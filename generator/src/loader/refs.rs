@@ -194,6 +194,24 @@ impl Bundler {
             return None;
         };
         let joined = base_dir.join(percent_decode(path_part));
+        // decided on the path's text first, so that the answer is the same whether
+        // or not something exists outside the folder
+        if let (Some(root_dir), Ok(base)) = (&self.root_dir, std::fs::canonicalize(base_dir)) {
+            let mut lexical = base;
+            for c in Path::new(&percent_decode(path_part)).components() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        lexical.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => lexical.push(other),
+                }
+            }
+            if !lexical.starts_with(root_dir) {
+                self.error(ptr, file, format!("$ref '{r}' leaves the folder of the root spec ('{}'); references must stay inside it", root_dir.display()));
+                return None;
+            }
+        }
         let canonical = match std::fs::canonicalize(&joined) {
             Ok(c) => c,
             Err(e) => {
