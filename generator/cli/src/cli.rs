@@ -40,58 +40,9 @@ pub enum Command {
         spec: PathBuf,
     },
     /// Generate a Rust crate: typed models, an async reqwest client, and (with --server) axum server stubs.
-    Generate {
-        /// The spec (JSON or YAML; `-` for stdin).
-        spec: PathBuf,
-        /// The folder to write the crate into (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// The crate name (default: from the spec title).
-        #[arg(long)]
-        crate_name: Option<String>,
-        /// Also generate the axum server stubs, behind the crate's `server` feature.
-        #[arg(long)]
-        server: bool,
-        /// Write a JSON report of every operation and type that could not be typed precisely.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// Write into a non-empty folder that specforge did not generate before.
-        #[arg(long)]
-        force: bool,
-    },
+    Generate(GenerateArgs),
     /// Send a valid request to each operation of a live server and check the responses against the spec.
-    Verify {
-        /// The spec (JSON or YAML; `-` for stdin).
-        spec: PathBuf,
-        /// The server's URL (scheme, host and port; the spec's base path is added).
-        #[arg(long)]
-        url: String,
-        /// Only operations whose name matches this glob (`list_*`, `get_repo?`).
-        #[arg(long)]
-        operations: Option<String>,
-        /// Seed for generated values.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Extra header, `Name: value` (repeatable); replaces a generated one of the same name.
-        #[arg(long = "header")]
-        headers: Vec<String>,
-        /// Write a JUnit XML report.
-        #[arg(long)]
-        junit: Option<PathBuf>,
-        /// Per-request timeout in seconds.
-        #[arg(long, default_value_t = 30)]
-        timeout: u64,
-        /// Follow redirects (same origin only). Off by default: an undocumented
-        /// 3xx is a failure, as any undocumented status.
-        #[arg(long)]
-        follow_redirects: bool,
-        /// The whole run's time budget in seconds; operations not started by then are skipped.
-        #[arg(long)]
-        max_time: Option<u64>,
-        /// No progress lines on standard error, only the table.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Verify(VerifyArgs),
     /// Write a spec back out with every `$ref` bundled into one document, in its own version.
     Normalize {
         /// The spec (JSON or YAML; `-` for stdin).
@@ -109,6 +60,63 @@ pub enum Command {
     },
 }
 
+/// `specforge generate`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The spec (JSON or YAML; `-` for stdin).
+    pub spec: PathBuf,
+    /// The folder to write the crate into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The crate name (default: from the spec title).
+    #[arg(long)]
+    pub crate_name: Option<String>,
+    /// Also generate the axum server stubs, behind the crate's `server` feature.
+    #[arg(long)]
+    pub server: bool,
+    /// Write a JSON report of every operation and type that could not be typed precisely.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Write into a non-empty folder that specforge did not generate before.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `specforge verify`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The spec (JSON or YAML; `-` for stdin).
+    pub spec: PathBuf,
+    /// The server's URL (scheme, host and port; the spec's base path is added).
+    #[arg(long)]
+    pub url: String,
+    /// Only operations whose name matches this glob (`list_*`, `get_repo?`).
+    #[arg(long)]
+    pub operations: Option<String>,
+    /// Seed for generated values.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Extra header, `Name: value` (repeatable); replaces a generated one of the same name.
+    #[arg(long = "header")]
+    pub headers: Vec<String>,
+    /// Write a JUnit XML report.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Follow redirects (same origin only). Off by default: an undocumented
+    /// 3xx is a failure, as any undocumented status.
+    #[arg(long)]
+    pub follow_redirects: bool,
+    /// The whole run's time budget in seconds; operations not started by then are skipped.
+    #[arg(long)]
+    pub max_time: Option<u64>,
+    /// No progress lines on standard error, only the table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
 /// Run the CLI with the process arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -120,52 +128,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match cli.command {
         Command::Inspect { spec, json } => inspect(&spec, json, out, err),
         Command::Validate { spec } => validate(&spec, out),
-        Command::Verify {
-            spec,
-            url,
-            operations,
-            seed,
-            headers,
-            junit,
-            timeout,
-            follow_redirects,
-            max_time,
-            quiet,
-        } => verify(
-            &spec,
-            VerifyArgs {
-                url,
-                operations,
-                seed,
-                headers,
-                junit,
-                timeout,
-                follow_redirects,
-                max_time,
-                quiet,
-            },
-            out,
-            err,
-        ),
-        Command::Generate {
-            spec,
-            out: dir,
-            crate_name,
-            server,
-            report,
-            force,
-        } => generate(
-            &spec,
-            &dir,
-            GenerateOptions {
-                crate_name,
-                server,
-                report,
-                force,
-            },
-            out,
-            err,
-        ),
+        Command::Verify(args) => verify(args, out, err),
+        Command::Generate(args) => generate(args, out, err),
         Command::Normalize {
             spec,
             strip_docs,
@@ -308,26 +272,9 @@ fn validate(spec: &std::path::Path, out: &mut dyn Write) -> Result<u8, LoadError
 }
 
 #[allow(clippy::too_many_arguments)]
-/// `specforge verify`'s choices.
-struct VerifyArgs {
-    url: String,
-    operations: Option<String>,
-    seed: u64,
-    headers: Vec<String>,
-    junit: Option<PathBuf>,
-    timeout: u64,
-    follow_redirects: bool,
-    max_time: Option<u64>,
-    quiet: bool,
-}
-
-fn verify(
-    spec: &std::path::Path,
-    args: VerifyArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, LoadError> {
+fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, LoadError> {
     let VerifyArgs {
+        spec,
         url,
         operations,
         seed,
@@ -338,6 +285,7 @@ fn verify(
         max_time,
         quiet,
     } = args;
+    let spec = spec.as_path();
     let junit = junit.as_deref();
     let api = ir::load_api(spec)?;
     let mut parsed = Vec::new();
@@ -387,27 +335,16 @@ fn verify(
     Ok(if failed { 1 } else { 0 })
 }
 
-/// `specforge generate`'s choices.
-struct GenerateOptions {
-    crate_name: Option<String>,
-    server: bool,
-    report: Option<PathBuf>,
-    force: bool,
-}
-
-fn generate(
-    spec: &std::path::Path,
-    dir: &std::path::Path,
-    options: GenerateOptions,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, LoadError> {
-    let GenerateOptions {
+fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, LoadError> {
+    let GenerateArgs {
+        spec,
+        out: dir,
         crate_name,
         server,
         report,
         force,
-    } = options;
+    } = args;
+    let (spec, dir) = (spec.as_path(), dir.as_path());
     let report = report.as_deref();
     let started = std::time::Instant::now();
     let mut generator = specforge::Generator::from_path(spec)?.server(server);
