@@ -274,7 +274,20 @@ impl MockState {
         let matching = |candidates: &[usize]| {
             candidates.iter().find_map(|i| {
                 let op = &self.api.operations[*i];
-                op.template.match_raw(below).map(|values| {
+                // the skeleton matched: a template without mixed segments needs no more
+                // than its captures, in order; the others are split by the IR's matcher
+                let values = if op.template.has_mixed_segments() {
+                    op.template.match_raw(below)
+                } else {
+                    Some(
+                        op.template
+                            .param_names()
+                            .into_iter()
+                            .zip(matched.params.iter().map(|(_, v)| v))
+                            .collect(),
+                    )
+                };
+                values.map(|values| {
                     let path = values
                         .into_iter()
                         .map(|(n, v)| (n.to_string(), v.to_string()))

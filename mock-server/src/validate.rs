@@ -53,24 +53,9 @@ pub fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
     )
 }
 
-/// Follow named aliases to the type that decides how text is read.
-fn resolve<'a>(api: &'a Api, t: &'a TypeRef) -> &'a TypeRef {
-    let mut cur = t;
-    for _ in 0..64 {
-        match cur {
-            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Alias { target }) => cur = target,
-                _ => return cur,
-            },
-            other => return other,
-        }
-    }
-    cur
-}
-
 /// Is `t` (through aliases) a textual type?
 pub fn is_string_type(api: &Api, t: &TypeRef) -> bool {
-    match resolve(api, t) {
+    match api.through_aliases(t) {
         TypeRef::Primitive { primitive } => matches!(
             primitive,
             Primitive::String
@@ -134,7 +119,7 @@ fn primitive_value(p: Primitive, text: &str) -> Value {
 /// Text to the JSON value the IR type expects (`"5"` -> `5` for integers).
 /// Text that cannot be coerced stays a string, so that the validator names the problem.
 pub fn coerce(api: &Api, t: &TypeRef, text: &str) -> Value {
-    match resolve(api, t) {
+    match api.through_aliases(t) {
         TypeRef::Primitive { primitive } => primitive_value(*primitive, text),
         TypeRef::Nullable { inner } => {
             if text.is_empty() || text == "null" {
@@ -155,7 +140,7 @@ pub fn coerce(api: &Api, t: &TypeRef, text: &str) -> Value {
 
 /// The type of an object's property (struct field or map value), if known.
 fn property_type<'a>(api: &'a Api, t: &'a TypeRef, key: &str) -> Option<&'a TypeRef> {
-    match resolve(api, t) {
+    match api.through_aliases(t) {
         TypeRef::Nullable { inner } => property_type(api, inner, key),
         TypeRef::Map { values } => Some(values),
         TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
@@ -171,7 +156,7 @@ fn property_type<'a>(api: &'a Api, t: &'a TypeRef, key: &str) -> Option<&'a Type
 }
 
 fn items_type<'a>(api: &'a Api, t: &'a TypeRef) -> Option<&'a TypeRef> {
-    match resolve(api, t) {
+    match api.through_aliases(t) {
         TypeRef::Array { items, .. } => Some(items),
         TypeRef::Nullable { inner } => items_type(api, inner),
         _ => None,

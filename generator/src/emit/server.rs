@@ -13,7 +13,6 @@ use super::names::{ident, snake, Namer};
 use super::plan::{BodyType, OperationPlan, ResponsePlan, INPUT_GROUPS};
 use super::rust_types::RustTypes;
 use super::Degradation;
-use crate::ir::wire::ParamText;
 use crate::ir::{Api, Operation, ParamLocation, ParamShape, Parameter, StatusSpec, TypeRef};
 use indexmap::IndexMap;
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -571,11 +570,10 @@ impl<'a> ServerEmitter<'a> {
                 Piece::Lit(l) => quote! { super::runtime::path::Piece::Lit(#l) },
                 Piece::Var => quote! { super::runtime::path::Piece::Var },
                 Piece::Int => quote! { super::runtime::path::Piece::Int },
-                Piece::OneOf(choices) => {
-                    let values = op.template.texts.values().find_map(|t| match t {
-                        ParamText::OneOf(v) if Choices::Strings(v) == choices => Some(v.clone()),
-                        _ => None,
-                    }).unwrap_or_default();
+                Piece::OneOf(Choices::Strings(values)) => {
+                    quote! { super::runtime::path::Piece::OneOf(super::runtime::path::Choices::Strs(&[#(#values),*])) }
+                }
+                Piece::OneOf(Choices::Strs(values)) => {
                     quote! { super::runtime::path::Piece::OneOf(super::runtime::path::Choices::Strs(&[#(#values),*])) }
                 }
             });

@@ -264,9 +264,9 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
     super::recursion::mark_recursive(&mut type_map);
     for op in &mut operations {
         for p in &mut op.parameters {
-            p.shape = shape_of(&p.schema, &type_map, 0);
+            p.shape = shape_of(&p.schema, &type_map);
             if p.location == ParamLocation::Path {
-                let text = text_of(&p.schema, &type_map, 0);
+                let text = text_of(&p.schema, &type_map);
                 op.template.texts.insert(p.name.clone(), text);
             }
         }
@@ -305,29 +305,30 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
 }
 
 /// The wire shape of a parameter type: arrays and objects are serialized by style.
-fn shape_of(t: &TypeRef, types: &IndexMap<String, TypeDef>, depth: usize) -> ParamShape {
-    match t {
+fn shape_of(t: &TypeRef, types: &IndexMap<String, TypeDef>) -> ParamShape {
+    match super::wire::through_aliases(types, t) {
         TypeRef::Array { .. } => ParamShape::Array,
         TypeRef::Map { .. } => ParamShape::Object,
-        TypeRef::Nullable { inner } => shape_of(inner, types, depth),
-        TypeRef::Named { name } if depth < 32 => match types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Struct { .. }) => ParamShape::Object,
-            Some(TypeKind::Alias { target }) => shape_of(target, types, depth + 1),
-            _ => ParamShape::Scalar,
-        },
+        TypeRef::Nullable { inner } => shape_of(inner, types),
+        TypeRef::Named { name }
+            if types
+                .get(name)
+                .is_some_and(|d| matches!(d.kind, TypeKind::Struct { .. })) =>
+        {
+            ParamShape::Object
+        }
         _ => ParamShape::Scalar,
     }
 }
 
 /// What text a path parameter of type `t` can take.
-fn text_of(t: &TypeRef, types: &IndexMap<String, TypeDef>, depth: usize) -> super::wire::ParamText {
+fn text_of(t: &TypeRef, types: &IndexMap<String, TypeDef>) -> super::wire::ParamText {
     use super::wire::ParamText;
-    match t {
+    match super::wire::through_aliases(types, t) {
         TypeRef::Primitive {
             primitive: Primitive::Int32 | Primitive::Int64,
         } => ParamText::Integer,
-        TypeRef::Named { name } if depth < 32 => match types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Alias { target }) => text_of(target, types, depth + 1),
+        TypeRef::Named { name } => match types.get(name).map(|d| &d.kind) {
             Some(TypeKind::Enum { values, .. }) if values.iter().all(Value::is_string) => {
                 ParamText::OneOf(
                     values

@@ -271,7 +271,35 @@ impl PathTemplate {
     }
 }
 
+/// `t` with named aliases followed to the type they stand for (struct, enum, union,
+/// or a structural type). Alias cycles are refused when the spec loads.
+pub fn through_aliases<'a>(
+    types: &'a IndexMap<String, super::model::TypeDef>,
+    t: &'a super::model::TypeRef,
+) -> &'a super::model::TypeRef {
+    use super::model::{TypeKind, TypeRef};
+    let mut cur = t;
+    for _ in 0..types.len() + 1 {
+        match cur {
+            TypeRef::Named { name } => match types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Alias { target }) => cur = target,
+                _ => return cur,
+            },
+            other => return other,
+        }
+    }
+    cur
+}
+
 impl super::model::Api {
+    /// [`through_aliases`] in this API's types.
+    pub fn through_aliases<'a>(
+        &'a self,
+        t: &'a super::model::TypeRef,
+    ) -> &'a super::model::TypeRef {
+        through_aliases(&self.types, t)
+    }
+
     /// The kinds of credential the API's security schemes carry, in scheme order.
     pub fn credentials(&self) -> Vec<Credential> {
         self.security_schemes
