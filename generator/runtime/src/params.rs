@@ -133,7 +133,34 @@ pub fn cookie_pairs<'h>(headers: impl IntoIterator<Item = &'h str>) -> Vec<(Stri
         .collect()
 }
 
-impl Codec<'_> {
+impl<'a> Codec<'a> {
+    /// A codec with every choice given.
+    pub const fn new(
+        name: &'a str,
+        location: Location,
+        style: Style,
+        explode: bool,
+        allow_reserved: bool,
+    ) -> Self {
+        Codec {
+            name,
+            location,
+            style,
+            explode,
+            allow_reserved,
+        }
+    }
+
+    /// A codec with OpenAPI's defaults for its location: `simple` for path and
+    /// header parameters, exploded `form` for query and cookie parameters.
+    pub const fn default_for(name: &'a str, location: Location) -> Self {
+        let (style, explode) = match location {
+            Location::Path | Location::Header => (Style::Simple, false),
+            Location::Query | Location::Cookie => (Style::Form, true),
+        };
+        Codec::new(name, location, style, explode, false)
+    }
+
     fn enc(&self, s: &str) -> String {
         match self.location {
             Location::Header => s.to_string(),

@@ -96,30 +96,29 @@ pub fn required_params(op: &Operation) -> Vec<&Parameter> {
     out
 }
 
-/// The runtime codec of a parameter, as a Rust expression.
+/// The runtime codec of a parameter, as a Rust expression: the location's
+/// default in one short call where the spec keeps the defaults.
 pub(crate) fn codec_tokens(p: &Parameter) -> TokenStream {
+    use specforge_runtime::params::{Codec, Style};
     let name = &p.name;
-    let location = format_ident!(
-        "{}",
-        format!(
-            "{:?}",
-            specforge_runtime::params::Location::from(p.location)
-        )
-    );
-    let style = format_ident!(
-        "{}",
-        format!("{:?}", specforge_runtime::params::Style::from(p.style))
-    );
+    let ir = p.codec();
+    let location = format_ident!("{}", format!("{:?}", ir.location));
+    if ir == Codec::default_for(&p.name, ir.location) {
+        return quote! {
+            super::runtime::params::Codec::default_for(#name, super::runtime::params::Location::#location)
+        };
+    }
+    let style = format_ident!("{}", format!("{:?}", Style::from(p.style)));
     let explode = p.explode;
     let allow_reserved = p.allow_reserved;
     quote! {
-        super::runtime::params::Codec {
-            name: #name,
-            location: super::runtime::params::Location::#location,
-            style: super::runtime::params::Style::#style,
-            explode: #explode,
-            allow_reserved: #allow_reserved,
-        }
+        super::runtime::params::Codec::new(
+            #name,
+            super::runtime::params::Location::#location,
+            super::runtime::params::Style::#style,
+            #explode,
+            #allow_reserved,
+        )
     }
 }
 
