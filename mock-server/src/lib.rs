@@ -17,6 +17,7 @@
 pub mod options;
 pub mod proxy;
 pub mod respond;
+pub mod serve;
 pub mod state;
 pub mod validate;
 
@@ -62,6 +63,27 @@ impl Shared {
             Err(poisoned) => *poisoned.into_inner() = new,
         }
     }
+}
+
+/// Whether reading a request body failed on the size limit.
+pub(crate) fn body_too_large(e: &axum::Error) -> bool {
+    source_is::<http_body_util::LengthLimitError>(e)
+}
+
+/// Whether reading a request body failed on the server's body read deadline.
+pub(crate) fn body_timed_out(e: &axum::Error) -> bool {
+    source_is::<tower_http::timeout::TimeoutError>(e)
+}
+
+fn source_is<T: std::error::Error + 'static>(e: &axum::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cur {
+        if c.is::<T>() {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
 }
 
 /// A router mocking `api`.
@@ -273,10 +295,14 @@ async fn serve(state: &MockState, request: Request) -> Response {
     let body = match axum::body::to_bytes(body, specforge_runtime::problem::BODY_LIMIT).await {
         Ok(b) => b,
         Err(e) => {
-            // over the limit: 413; a body that breaks HTTP (bad chunking): 400
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            let (status, title, message) = if too_large {
+            // over the limit: 413; too slow: 408; a body that breaks HTTP (bad chunking): 400
+            let (status, title, message) = if body_timed_out(&e) {
+                (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "Request Timeout",
+                    "the body did not arrive in time".to_string(),
+                )
+            } else if body_too_large(&e) {
                 (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "Payload Too Large",

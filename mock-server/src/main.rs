@@ -1,6 +1,7 @@
 //! The `specforge-mock` command.
 
 use clap::Parser;
+use specforge_mock::serve::ServeOptions;
 use specforge_mock::{MockOptions, MockState, Shared};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,9 +45,36 @@ struct Cli {
     /// With --proxy: append one JSON line per exchange (operation, status, violations).
     #[arg(long, requires = "proxy")]
     report: Option<PathBuf>,
-    /// With --proxy: exit non-zero at shutdown when any exchange broke the spec.
+    /// With --proxy: exit non-zero at shutdown when any exchange broke the spec or
+    /// failed upstream.
     #[arg(long, requires = "proxy")]
     fail_on_violation: bool,
+    /// With --proxy: seconds to wait for the upstream's response (and for each next
+    /// body chunk) before answering 504.
+    #[arg(long, default_value_t = 30.0, requires = "proxy", value_parser = seconds)]
+    upstream_timeout: f64,
+    /// With --proxy: upstream bodies up to this many bytes are validated; larger ones
+    /// stream through unvalidated and count as a violation.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, requires = "proxy")]
+    max_validated_body: usize,
+    /// Seconds a client may take to send a request's headers (slow clients are cut).
+    #[arg(long, default_value_t = 10.0, value_parser = seconds)]
+    header_timeout: f64,
+    /// Seconds a client may pause while sending a request body (then 408).
+    #[arg(long, default_value_t = 30.0, value_parser = seconds)]
+    body_timeout: f64,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 5.0, value_parser = seconds)]
+    grace: f64,
+}
+
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, specforge::LoadError> {
@@ -82,8 +110,8 @@ async fn shutdown_signal() {
 async fn run_proxy(
     state: MockState,
     listener: tokio::net::TcpListener,
-    upstream: &str,
-    report: Option<PathBuf>,
+    options: specforge_mock::proxy::ProxyOptions,
+    serve: &ServeOptions,
     fail_on_violation: bool,
 ) -> ExitCode {
     let addr = listener
@@ -91,7 +119,8 @@ async fn run_proxy(
         .map(|a| a.to_string())
         .unwrap_or_default();
     let base = state.api.base_path.clone();
-    let (app, stats) = match specforge_mock::proxy::proxy_router(state, upstream, report) {
+    let upstream = options.upstream.clone();
+    let (app, handle) = match specforge_mock::proxy::proxy_router(state, options) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot open the report: {e}");
@@ -99,15 +128,17 @@ async fn run_proxy(
         }
     };
     println!("specforge-mock proxying http://{addr}{base} -> {upstream}{base}");
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    if specforge_mock::serve::serve(listener, app, serve, shutdown_signal()).await
+        == specforge_mock::serve::Ended::Cut
     {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
+        let cut = handle.abandon_in_flight();
+        eprintln!(
+            "specforge-mock: {cut} exchanges were still in flight after {} s and were cut",
+            serve.grace.as_secs_f64()
+        );
     }
-    println!("{}", stats.summary());
-    if fail_on_violation && stats.violating.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+    println!("{}", handle.stats().summary());
+    if fail_on_violation && handle.stats().failed() {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
@@ -158,15 +189,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let serve = ServeOptions {
+        header_timeout: Duration::from_secs_f64(cli.header_timeout),
+        body_timeout: Duration::from_secs_f64(cli.body_timeout),
+        grace: Duration::from_secs_f64(cli.grace),
+    };
     if let Some(upstream) = cli.proxy.clone() {
-        return run_proxy(
-            state,
-            listener,
-            &upstream,
-            cli.report.clone(),
-            cli.fail_on_violation,
-        )
-        .await;
+        let mut proxy = specforge_mock::proxy::ProxyOptions::new(&upstream);
+        proxy.report = cli.report.clone();
+        proxy.upstream_timeout = Duration::from_secs_f64(cli.upstream_timeout);
+        proxy.max_validated_body = cli.max_validated_body;
+        return run_proxy(state, listener, proxy, &serve, cli.fail_on_violation).await;
     }
     let addr = listener
         .local_addr()
@@ -226,12 +259,6 @@ async fn main() -> ExitCode {
         });
     }
     let app = specforge_mock::router_for(shared);
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-    {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
-    }
+    specforge_mock::serve::serve(listener, app, &serve, shutdown_signal()).await;
     ExitCode::SUCCESS
 }

@@ -132,12 +132,9 @@ async fn the_generated_client_calls_every_operation_of_the_mock_through_the_vali
         let report = dir.join(format!("{spec}-exchanges.jsonl"));
         let _ = std::fs::remove_file(&report);
         let state = specforge_mock::MockState::new(api.clone(), MockOptions::default());
-        let (proxy, stats) = specforge_mock::proxy::proxy_router(
-            state,
-            &format!("http://{addr}"),
-            Some(report.clone()),
-        )
-        .unwrap();
+        let mut options = specforge_mock::proxy::ProxyOptions::new(&format!("http://{addr}"));
+        options.report = Some(report.clone());
+        let (proxy, stats) = specforge_mock::proxy::proxy_router(state, options).unwrap();
         let proxy_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy_addr = proxy_listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(proxy_listener, proxy).await.unwrap() });
@@ -155,7 +152,7 @@ async fn the_generated_client_calls_every_operation_of_the_mock_through_the_vali
         println!(
             "{spec}: {} ({})",
             stdout.lines().next().unwrap_or(""),
-            stats.summary()
+            stats.stats().summary()
         );
         if !out.status.success() || !stdout.contains(&expected) {
             failures.push(format!(

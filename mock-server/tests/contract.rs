@@ -57,14 +57,12 @@ fn broken_server() -> axum::Router {
         )
 }
 
-async fn proxy_to(
-    upstream: &str,
-    report: &Path,
-) -> (String, std::sync::Arc<specforge_mock::proxy::ProxyStats>) {
+async fn proxy_to(upstream: &str, report: &Path) -> (String, specforge_mock::proxy::ProxyHandle) {
     let state = MockState::new(strict_api(), MockOptions::default());
-    let (app, stats) =
-        specforge_mock::proxy::proxy_router(state, upstream, Some(report.to_path_buf())).unwrap();
-    (format!("{}/v1", serve(app).await), stats)
+    let mut options = specforge_mock::proxy::ProxyOptions::new(upstream);
+    options.report = Some(report.to_path_buf());
+    let (app, handle) = specforge_mock::proxy::proxy_router(state, options).unwrap();
+    (format!("{}/v1", serve(app).await), handle)
 }
 
 fn report_lines(path: &Path) -> Vec<Value> {
@@ -128,7 +126,10 @@ async fn proxy_reports_nothing_for_a_conforming_server() {
     }
     assert_eq!(lines[1]["operation"], "get_pet");
     assert_eq!(
-        stats.violating.load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .stats()
+            .violating
+            .load(std::sync::atomic::Ordering::Relaxed),
         0
     );
 }
@@ -204,12 +205,15 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
     );
     assert_eq!(lines[0]["status"], 418);
     assert_eq!(
-        stats.violating.load(std::sync::atomic::Ordering::Relaxed),
+        stats
+            .stats()
+            .violating
+            .load(std::sync::atomic::Ordering::Relaxed),
         5
     );
     assert_eq!(
-        stats.summary(),
-        "proxy: 5 exchanges, 5 broke the spec (6 violations)"
+        stats.stats().summary(),
+        "proxy: 5 exchanges, 5 broke the spec (6 violations), 0 upstream failures"
     );
 }
 

@@ -159,3 +159,72 @@ async fn a_broken_body_is_a_400_and_an_oversized_one_a_413() {
     let huge = "POST /v1/counters HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\n\r\n{}";
     assert_eq!(raw_status(&base, huge).await, 413);
 }
+
+async fn serve_with_deadlines(app: axum::Router, header: u64, body: u64) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let options = specforge_mock::serve::ServeOptions {
+        header_timeout: std::time::Duration::from_millis(header),
+        body_timeout: std::time::Duration::from_millis(body),
+        grace: std::time::Duration::from_secs(1),
+    };
+    tokio::spawn(async move {
+        specforge_mock::serve::serve(listener, app, &options, std::future::pending()).await
+    });
+    addr
+}
+
+fn woodpecker() -> axum::Router {
+    let api = specforge::load_api(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/woodpecker.json"),
+    )
+    .unwrap();
+    specforge_mock::router(&api, MockOptions::default())
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_cut_and_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = serve_with_deadlines(woodpecker(), 500, 5_000).await;
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /api/version HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // meanwhile a normal client is served
+    let r = reqwest::get(format!("http://{addr}/api/version"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // every slow connection is closed by the server within the header deadline
+    for mut s in slow {
+        let mut buf = Vec::new();
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+        assert!(
+            read.is_ok(),
+            "a connection with unfinished headers was kept open"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_is_a_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = serve_with_deadlines(woodpecker(), 5_000, 300).await;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"POST /api/user/token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("an answer within the body deadline")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("application/problem+json"), "{text}");
+}

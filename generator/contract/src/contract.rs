@@ -32,6 +32,27 @@ impl ResponseJudge {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Vec<Violation> {
+        self.judge(op, status, headers, Some(body))
+    }
+
+    /// Violations of a response whose body was not read (too large to hold):
+    /// status, headers and media type only.
+    pub fn check_head(
+        &self,
+        op: &Operation,
+        status: u16,
+        headers: &[(String, String)],
+    ) -> Vec<Violation> {
+        self.judge(op, status, headers, None)
+    }
+
+    fn judge(
+        &self,
+        op: &Operation,
+        status: u16,
+        headers: &[(String, String)],
+        body: Option<&[u8]>,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
         let Some(response) = op.response_for(status) else {
             let listed: Vec<String> = op.responses.iter().map(|r| r.status.label()).collect();
@@ -80,7 +101,7 @@ impl ResponseJudge {
         if response.content.is_empty() {
             return out;
         }
-        if body.is_empty() && status == 204 {
+        if body.is_some_and(<[u8]>::is_empty) && status == 204 {
             return out;
         }
         let ct = header("content-type").unwrap_or("");
@@ -102,6 +123,9 @@ impl ResponseJudge {
                     listed.join(", ")
                 ),
             });
+            return out;
+        };
+        let Some(body) = body else {
             return out;
         };
         if specforge_runtime::media::classify(&mt).is_json() || media.kind.is_json() {

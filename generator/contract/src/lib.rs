@@ -5,6 +5,7 @@
 //! - [`datagen`]: schema-valid sample values, deterministic under a seed.
 //! - [`requests`]: a valid request for an operation, encoded as the IR's wire model says.
 //! - [`contract`]: the response judge shared by `verify` and the mock's proxy.
+//! - [`transport`]: why an exchange produced no response (refused, reset, timeout, …).
 //! - [`verify`]: `specforge verify` against a live server.
 #![deny(missing_docs)]
 
@@ -12,4 +13,5 @@ pub mod check;
 pub mod contract;
 pub mod datagen;
 pub mod requests;
+pub mod transport;
 pub mod verify;

@@ -130,35 +130,6 @@ impl Harvest {
 }
 
 /// What went wrong on the way, in words that name the cause.
-fn transport_error(e: &reqwest::Error, timeout: Duration) -> String {
-    let mut chain = String::new();
-    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(c) = cur {
-        chain.push_str(": ");
-        chain.push_str(&c.to_string());
-        cur = c.source();
-    }
-    let lower = chain.to_ascii_lowercase();
-    let cause = if e.is_timeout() {
-        format!("timed out after {} s", timeout.as_secs_f64())
-    } else if e.is_redirect() {
-        "a redirect that is not followed".to_string()
-    } else if lower.contains("refused") {
-        "connection refused".to_string()
-    } else if lower.contains("reset") {
-        "connection reset".to_string()
-    } else if lower.contains("certificate") || lower.contains("tls") {
-        "TLS failed".to_string()
-    } else if e.is_connect() {
-        "cannot connect".to_string()
-    } else if e.is_body() || e.is_decode() {
-        "the response could not be read".to_string()
-    } else {
-        "the request could not be sent".to_string()
-    };
-    format!("{cause}{chain}")
-}
-
 /// Run the verification.
 pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
     let redirects = if options.follow_redirects {
@@ -242,7 +213,7 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
         let (status, outcome) = match builder.send() {
             Err(e) => (
                 None,
-                Outcome::Failed(vec![transport_error(&e, options.timeout)]),
+                Outcome::Failed(vec![crate::transport::explain(&e, options.timeout).1]),
             ),
             Ok(resp) => {
                 let status = resp.status().as_u16();
