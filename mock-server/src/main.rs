@@ -158,7 +158,8 @@ async fn main() -> ExitCode {
             }),
         )
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let options = MockOptions {
         seed: cli.seed,

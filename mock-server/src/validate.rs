@@ -214,7 +214,11 @@ pub fn validate(
                 .find(|(k, _)| *k == p.name)
                 .and_then(|(_, v)| codec.decode_value(v, shape)),
             ParamLocation::Query => {
-                let others = op.other_query_names(&p.name);
+                let others = if codec.takes_other_pairs(shape) {
+                    op.other_query_names(&p.name)
+                } else {
+                    Vec::new()
+                };
                 codec.decode_query(&query, shape, &others)
             }
             ParamLocation::Header => parts

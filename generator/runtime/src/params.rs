@@ -345,9 +345,18 @@ impl<'a> Codec<'a> {
         })
     }
 
+    /// Whether decoding this query parameter needs the operation's other query
+    /// parameter names: an exploded form object takes every pair but theirs.
+    pub fn takes_other_pairs(&self, shape: Shape) -> bool {
+        matches!(self.location, Location::Query)
+            && matches!(shape, Shape::Object)
+            && self.explode
+            && !matches!(self.style, Style::DeepObject)
+    }
+
     /// Decode a query parameter from the request's [`query_pairs`]. `others` are the
-    /// names of the operation's other query parameters (an exploded object takes
-    /// every pair but those). `None`: the parameter is absent.
+    /// names of the operation's other query parameters, read only where
+    /// [`Codec::takes_other_pairs`] (pass `&[]` elsewhere). `None`: the parameter is absent.
     pub fn decode_query(
         &self,
         pairs: &[(String, &str)],

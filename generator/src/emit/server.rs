@@ -399,7 +399,13 @@ impl<'a> ServerEmitter<'a> {
                 __path.iter().find(|(n, _)| *n == #name).and_then(|(_, v)| #codec.decode_value(v, #shape))
             },
             ParamLocation::Query => {
-                let others = op.other_query_names(&p.name);
+                // only an exploded object reads the other names: listing them for
+                // every parameter would make the code quadratic in the parameter count
+                let others = if p.codec().takes_other_pairs(p.shape.into()) {
+                    op.other_query_names(&p.name)
+                } else {
+                    Vec::new()
+                };
                 quote! { #codec.decode_query(&__query, #shape, &[#(#others),*]) }
             }
             ParamLocation::Header => quote! {

@@ -609,7 +609,8 @@ impl OpLowering<'_, '_> {
             .enumerate()
             .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p.clone()))
             .collect();
-        let mut merged: Vec<(String, Value)> = Vec::new();
+        // keyed by (name, in): an operation's parameter replaces the path's, in one pass
+        let mut merged: IndexMap<(String, String), (String, Value)> = IndexMap::new();
         for (pptr, p) in shared.into_iter().chain(own) {
             let resolved = deref(self.doc, &p).clone();
             if !resolved.is_object() {
@@ -622,9 +623,9 @@ impl OpLowering<'_, '_> {
                 ));
                 continue;
             }
-            let key = (resolved.get("name").cloned(), resolved.get("in").cloned());
-            merged.retain(|(_, q)| (q.get("name").cloned(), q.get("in").cloned()) != key);
-            merged.push((pptr, resolved));
+            let key = crate::loader::parameter_key(&resolved);
+            merged.shift_remove(&key);
+            merged.insert(key, (pptr, resolved));
         }
         let template: Vec<String> = template
             .param_names()
@@ -632,7 +633,7 @@ impl OpLowering<'_, '_> {
             .map(str::to_string)
             .collect();
         let mut out: Vec<Parameter> = Vec::new();
-        for (pptr, p) in merged {
+        for (pptr, p) in merged.into_values() {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 self.diags
                     .push(Diagnostic::error(pptr, "parameter has no 'name'"));

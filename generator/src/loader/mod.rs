@@ -86,6 +86,17 @@ fn locate(source: &SourceDoc, d: Diagnostic) -> Diagnostic {
     d
 }
 
+/// What makes two parameter objects the same parameter: `name` and `in`
+/// (non-string values keyed by their JSON text, so they still compare).
+pub(crate) fn parameter_key(parameter: &Value) -> (String, String) {
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    (text(parameter.get("name")), text(parameter.get("in")))
+}
+
 /// Load a spec from a path (`-` for stdin).
 pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
     let source = SourceDoc::read(path)?;

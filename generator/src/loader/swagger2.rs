@@ -3,6 +3,7 @@
 
 use super::refs::resolve_pointer;
 use crate::diagnostics::{push_pointer, Diagnostic};
+use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
@@ -245,7 +246,7 @@ impl<'a> Converter<'a> {
             }
         }
         // merge path-level and operation-level parameters (operation wins on name+in)
-        let mut params: Vec<Value> = Vec::new();
+        let mut merged: IndexMap<(String, String), Value> = IndexMap::new();
         let own: Vec<Value> = op
             .get("parameters")
             .and_then(Value::as_array)
@@ -253,10 +254,11 @@ impl<'a> Converter<'a> {
             .unwrap_or_default();
         for p in shared.iter().chain(own.iter()) {
             let p = self.deref(p).clone();
-            let key = (p.get("name").cloned(), p.get("in").cloned());
-            params.retain(|q| (q.get("name").cloned(), q.get("in").cloned()) != key);
-            params.push(p);
+            let key = super::parameter_key(&p);
+            merged.shift_remove(&key);
+            merged.insert(key, p);
         }
+        let params: Vec<Value> = merged.into_values().collect();
         let consumes = self.media(op, "consumes");
         let produces = self.media(op, "produces");
         let mut parameters = Vec::new();
