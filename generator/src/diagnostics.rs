@@ -99,6 +99,10 @@ impl fmt::Display for Diagnostic {
                 write!(f, ":{l}:{c}")?;
             }
             wrote_place = true;
+        } else if let (Some(l), Some(c)) = (self.line, self.column) {
+            // text without a file (stdin, a string): still say where
+            write!(f, "line {l}:{c}")?;
+            wrote_place = true;
         }
         if let Some(p) = &self.pointer {
             if wrote_place {

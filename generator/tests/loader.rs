@@ -674,3 +674,20 @@ components:
         Some("#/components/schemas/Pet/oneOf/1")
     );
 }
+
+#[test]
+fn yaml_numbers_beyond_a_float_are_errors_with_their_line_not_strings() {
+    let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: number\n      maximum: 1e400\n      example: \"1e400\"\n    B: {type: number, minimum: -1E+999}\n";
+    let e = loader::load_str(text, None).unwrap_err();
+    let messages: Vec<String> = e.errors().map(|d| d.to_string()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("8:7"), "{}", messages[0]);
+    assert!(messages[0].contains("#/components/schemas/A/maximum"));
+    assert!(messages[0].contains("1e400"));
+    assert!(messages[1].contains("#/components/schemas/B/minimum"));
+    // quoted, it is text on purpose
+    let quoted = text
+        .replace("maximum: 1e400", "maximum: 1")
+        .replace("-1E+999", "1");
+    loader::load_str(&quoted, None).unwrap();
+}

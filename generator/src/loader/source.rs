@@ -119,13 +119,69 @@ impl SourceDoc {
                     .0
             }
         };
-        Ok(Self {
+        let doc = Self {
             path,
             text,
             format,
             value,
             json_index: Default::default(),
-        })
+        };
+        if doc.format == Format::Yaml {
+            doc.refuse_overflowing_numbers()?;
+        }
+        Ok(doc)
+    }
+
+    /// serde_yaml reads a plain scalar like `1e400` (a number beyond f64) as the
+    /// string "1e400"; JSON refuses the same number. Refuse it in YAML too, unless
+    /// the text quotes it (then it is a string on purpose).
+    fn refuse_overflowing_numbers(&self) -> Result<(), LoadError> {
+        let mut candidates = Vec::new();
+        overflowing_strings(&self.value, "#", &mut candidates);
+        let mut errors = Vec::new();
+        for (pointer, text) in candidates {
+            let tokens: Vec<String> = pointer
+                .trim_start_matches('#')
+                .split('/')
+                .skip(1)
+                .map(unescape_token)
+                .collect();
+            // written plain (not between quotes) on the node's line, or anywhere
+            // when the locator cannot place the node
+            let offset = locate_yaml(&self.text, &tokens);
+            let line = offset
+                .map(|o| {
+                    let start = self.text[..o].rfind('\n').map_or(0, |i| i + 1);
+                    let end = self.text[o..].find('\n').map_or(self.text.len(), |i| o + i);
+                    &self.text[start..end]
+                })
+                .filter(|l| l.contains(text.as_str()))
+                .unwrap_or(&self.text);
+            let plain = line.match_indices(text.as_str()).any(|(at, m)| {
+                let before = line[..at].chars().next_back();
+                let after = line[at + m.len()..].chars().next();
+                !matches!(before, Some('"' | '\'')) && !matches!(after, Some('"' | '\''))
+            });
+            if !plain {
+                continue;
+            }
+            let mut d = Diagnostic::file_error(
+                self.path.clone(),
+                format!("{pointer}: the number {text} is out of range (beyond a 64-bit float); write it within range, or quote it if it is text"),
+            );
+            if let Some(o) = offset {
+                let (line, col) = line_col(&self.text, o);
+                d = d.at(line, col);
+            }
+            errors.push(d);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(LoadError {
+                diagnostics: errors,
+            })
+        }
     }
 
     /// 1-based line and column of the node at `pointer` (`#/a/b`), where it can be found.
@@ -284,6 +340,32 @@ impl<'de> serde::de::Visitor<'de> for LenientVisitor {
         // a tagged value (`!tag value`): the value
         let (_, variant): (serde::de::IgnoredAny, _) = data.variant()?;
         variant.newtype_variant::<Lenient>().map(|l| l.0)
+    }
+}
+
+/// Strings that are numbers written beyond f64's range (what serde_yaml makes of
+/// an overflowing plain scalar), with their pointers.
+fn overflowing_strings(v: &Value, ptr: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => {
+            let numeric = s.bytes().any(|b| b.is_ascii_digit())
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+            if numeric && s.parse::<f64>().is_ok_and(f64::is_infinite) {
+                out.push((ptr.to_string(), s.clone()));
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                overflowing_strings(c, &format!("{ptr}/{i}"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, c) in m {
+                overflowing_strings(c, &crate::diagnostics::push_pointer(ptr, k), out);
+            }
+        }
+        _ => {}
     }
 }
 
