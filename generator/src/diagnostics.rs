@@ -46,6 +46,13 @@ impl Diagnostic {
         Self::new(Severity::Error, Some(pointer.into()), message)
     }
 
+    /// A warning about a whole file (one specforge wrote, or one it read).
+    pub fn file_warning(file: Option<PathBuf>, message: impl Into<String>) -> Self {
+        let mut d = Self::new(Severity::Warning, None, message);
+        d.file = file;
+        d
+    }
+
     /// An error that is about a whole file (I/O, syntax).
     pub fn file_error(file: Option<PathBuf>, message: impl Into<String>) -> Self {
         let mut d = Self::new(Severity::Error, None, message);

@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 pub(crate) mod docs;
+pub(crate) mod format;
 pub(crate) mod names;
 pub(crate) mod plan;
 pub(crate) mod rust_types;
@@ -234,6 +235,7 @@ pub struct Generator {
     client: bool,
     server: bool,
     standalone: bool,
+    rustfmt: bool,
 }
 
 impl Generator {
@@ -255,6 +257,7 @@ impl Generator {
             client: true,
             server: false,
             standalone: true,
+            rustfmt: true,
         }
     }
 
@@ -280,6 +283,14 @@ impl Generator {
     /// that it builds wherever it is written. Turn off to add it to an existing workspace.
     pub fn standalone(mut self, on: bool) -> Self {
         self.standalone = on;
+        self
+    }
+
+    /// Whether to run `rustfmt` over the generated Rust (default on). Off, the
+    /// files are as `prettyplease` prints them: valid and readable, but not what
+    /// `cargo fmt` would write.
+    pub fn rustfmt(mut self, on: bool) -> Self {
+        self.rustfmt = on;
         self
     }
 
@@ -384,10 +395,20 @@ impl Generator {
             path: "README.md".into(),
             contents: self.render(README_TEMPLATE)?,
         });
+        let mut warnings = self.api.warnings.clone();
+        if self.rustfmt {
+            // the runtime files are copied verbatim, already formatted
+            let runtime: Vec<PathBuf> = runtime_files().into_iter().map(|f| f.path).collect();
+            format::rustfmt_all(
+                &mut files,
+                |p| !runtime.iter().any(|r| r == p),
+                &mut warnings,
+            );
+        }
         Ok(Generated {
             files,
             degradations,
-            warnings: self.api.warnings.clone(),
+            warnings,
         })
     }
 
@@ -422,11 +443,15 @@ impl Generator {
             });
         }
         tokens.extend(runtime_module()?);
-        let file = rust_file("module.rs", tokens)?;
+        let mut files = vec![rust_file("module.rs", tokens)?];
+        let mut warnings = self.api.warnings.clone();
+        if self.rustfmt {
+            format::rustfmt_all(&mut files, |_| true, &mut warnings);
+        }
         Ok(Generated {
-            files: vec![file],
+            files,
             degradations,
-            warnings: self.api.warnings.clone(),
+            warnings,
         })
     }
 
@@ -665,40 +690,15 @@ fn runtime_module() -> Result<TokenStream, GenerateError> {
     })
 }
 
-/// Parse and pretty-print one Rust file: `prettyplease` turns the tokens into
-/// source, then `rustfmt` (when installed) makes it match `cargo fmt`.
+/// Parse and pretty-print one Rust file with `prettyplease` (`rustfmt` runs later,
+/// over all files at once: see [`format`]).
 fn rust_file(path: &str, tokens: TokenStream) -> Result<GeneratedFile, GenerateError> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax {
         file: path.into(),
         message: e.to_string(),
     })?;
-    let text = format!("{GENERATED_HEADER}{}", prettyplease::unparse(&file));
-    let text = rustfmt(&text).unwrap_or(text);
     Ok(GeneratedFile {
         path: path.into(),
-        contents: text,
+        contents: format!("{GENERATED_HEADER}{}", prettyplease::unparse(&file)),
     })
-}
-
-/// Format with the `rustfmt` on PATH (or `$RUSTFMT`); `None` when it is not available.
-fn rustfmt(source: &str) -> Option<String> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
-    let mut child = Command::new(program)
-        .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let input = source.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().ok()?;
-    writer.join().ok()?.ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    String::from_utf8(output.stdout).ok()
 }
