@@ -198,7 +198,11 @@ fn check(name: &str, doc: &Value, as_yaml: bool) -> Result<(), TestCaseError> {
         .generate_crate();
     let generated = match generated {
         Ok(g) => g,
-        Err(e) => return Err(TestCaseError::fail(format!("loads but does not generate: {e}"))),
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "loads but does not generate: {e}"
+            )))
+        }
     };
     if let Ok(mut s) = SAMPLES.lock() {
         if s.len() < 3 {
@@ -266,7 +270,10 @@ fn mutated_hostile_fixture_never_panics_and_errors_say_where() {
 fn zz_sampled_mutant_crates_compile() {
     run("specs/woodpecker.json", 5);
     let samples = std::mem::take(&mut *SAMPLES.lock().unwrap());
-    assert!(!samples.is_empty(), "no mutated spec loaded: the sample is empty");
+    assert!(
+        !samples.is_empty(),
+        "no mutated spec loaded: the sample is empty"
+    );
     let dir = root().join("target/fuzz-crates");
     let _ = std::fs::remove_dir_all(&dir);
     let mut members = Vec::new();
@@ -277,9 +284,10 @@ fn zz_sampled_mutant_crates_compile() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             let mut contents = f.contents.clone();
             if f.path == Path::new("Cargo.toml") {
-                contents = contents
-                    .replace("\n[workspace]", "")
-                    .replace("name = \"fuzzed-api\"", &format!("name = \"fuzzed-api-{i}\""));
+                contents = contents.replace("\n[workspace]", "").replace(
+                    "name = \"fuzzed-api\"",
+                    &format!("name = \"fuzzed-api-{i}\""),
+                );
             }
             std::fs::write(&path, contents).unwrap();
         }
@@ -287,7 +295,10 @@ fn zz_sampled_mutant_crates_compile() {
     }
     std::fs::write(
         dir.join("Cargo.toml"),
-        format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(", ")),
+        format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
     )
     .unwrap();
     let target = std::env::var_os("SPECFORGE_GENERATED_TARGET_DIR")

@@ -15,10 +15,30 @@ fn root() -> PathBuf {
 }
 
 const SEGMENTS: &[&str] = &[
-    "1", "0", "-1", "99999999999999999999", "abc", "%00", "%ZZ", "..", "%2F", "é", "%C3%A9",
-    "a%20b", "{id}", "true", "null", "1.5", "", "x.json", ";x=1", "%FF%FE",
+    "1",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "abc",
+    "%00",
+    "%ZZ",
+    "..",
+    "%2F",
+    "é",
+    "%C3%A9",
+    "a%20b",
+    "{id}",
+    "true",
+    "null",
+    "1.5",
+    "",
+    "x.json",
+    ";x=1",
+    "%FF%FE",
 ];
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
+];
 const CONTENT_TYPES: &[&str] = &[
     "application/json",
     "application/json; charset=utf-8",
@@ -43,20 +63,36 @@ const BODIES: &[&[u8]] = &[
     b"[1,2,3,{\"deep\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]",
 ];
 const HEADER_VALUES: &[&str] = &[
-    "Bearer x", "Basic eDp5", "", "code=404", "code=abc", "example=nope", "dynamic=true",
-    "application/json", "text/html", "*/*;q=0", "\u{7f}",
+    "Bearer x",
+    "Basic eDp5",
+    "",
+    "code=404",
+    "code=abc",
+    "example=nope",
+    "dynamic=true",
+    "application/json",
+    "text/html",
+    "*/*;q=0",
+    "\u{7f}",
 ];
 
 /// What the spec documents, read from the document itself (not the IR).
 fn documented(doc: &Value) -> (Vec<String>, BTreeSet<u16>) {
     let mut templates = Vec::new();
     let mut statuses = BTreeSet::new();
-    let base = doc["basePath"].as_str().unwrap_or("").trim_end_matches('/').to_string();
+    let base = doc["basePath"]
+        .as_str()
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_string();
     let base = if base.is_empty() {
         doc["servers"][0]["url"]
             .as_str()
             .and_then(|u| u.split("://").nth(1))
-            .and_then(|rest| rest.find('/').map(|i| rest[i..].trim_end_matches('/').to_string()))
+            .and_then(|rest| {
+                rest.find('/')
+                    .map(|i| rest[i..].trim_end_matches('/').to_string())
+            })
             .unwrap_or_default()
     } else {
         base
@@ -128,10 +164,16 @@ fn run(spec: &str, seed: u8) {
         failure_persistence: None,
         ..Config::default()
     };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]));
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    );
     let strategy = (
-        (any::<usize>(), prop::collection::vec(any::<usize>(), 0..4), any::<bool>()),
+        (
+            any::<usize>(),
+            prop::collection::vec(any::<usize>(), 0..4),
+            any::<bool>(),
+        ),
         0..METHODS.len(),
         prop::collection::vec(("[a-z_]{1,8}", "[ -~]{0,12}"), 0..4),
         (0..CONTENT_TYPES.len() + 1, 0..BODIES.len()),
@@ -148,14 +190,19 @@ fn run(spec: &str, seed: u8) {
                 .map(|(k, v)| {
                     format!(
                         "{k}={}",
-                        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                        percent_encoding::utf8_percent_encode(
+                            v,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
                     )
                 })
                 .collect();
             if !pairs.is_empty() {
                 url = format!("{url}?{}", pairs.join("&"));
             }
-            let mut request = client.request(method.clone(), &url).body(BODIES[body].to_vec());
+            let mut request = client
+                .request(method.clone(), &url)
+                .body(BODIES[body].to_vec());
             if let Some(ct) = CONTENT_TYPES.get(ct) {
                 request = request.header("content-type", *ct);
             }

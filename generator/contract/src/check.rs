@@ -49,7 +49,7 @@ impl Checker {
         };
         v.iter_errors(value)
             .map(|e| {
-                let at = e.instance_path.to_string();
+                let at = e.instance_path().to_string();
                 Violation {
                     location: format!("{prefix}{at}"),
                     message: message(&e.to_string()),
@@ -180,18 +180,47 @@ impl SchemaSet {
         &self.defs
     }
 
-    /// A standalone schema document for `schema`.
+    /// The definitions `schema` reaches through `$ref`s, directly or not, in
+    /// definition order.
+    pub fn reachable(&self, schema: &Value) -> Vec<&str> {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut todo: Vec<String> = def_refs(schema);
+        while let Some(name) = todo.pop() {
+            let Some((key, _)) = self.defs.get_key_value(name.as_str()) else {
+                continue;
+            };
+            if seen.insert(key.as_str()) {
+                if let Some(next) = self.refs.get(key) {
+                    todo.extend(next.iter().cloned());
+                }
+            }
+        }
+        self.defs
+            .keys()
+            .map(String::as_str)
+            .filter(|k| seen.contains(k))
+            .collect()
+    }
+
+    /// A standalone schema document for `schema`, carrying only the definitions it
+    /// reaches (a document per schema holding every definition made start-up
+    /// proportional to operations × definitions).
     pub fn document(&self, schema: &Value) -> Value {
+        let viewed = self.view(schema);
         let mut root = Map::new();
         root.insert(
             "$schema".into(),
             "https://json-schema.org/draft/2020-12/schema".into(),
         );
-        root.insert(
-            "$defs".into(),
-            serde_json::to_value(&self.defs).unwrap_or_default(),
-        );
-        match self.view(schema) {
+        let defs: Map<String, Value> = self
+            .reachable(&viewed)
+            .into_iter()
+            .map(|k| (k.to_string(), self.defs[k].clone()))
+            .collect();
+        if !defs.is_empty() {
+            root.insert("$defs".into(), Value::Object(defs));
+        }
+        match viewed {
             Value::Object(m) => {
                 for (k, v) in m {
                     root.insert(k, v);

@@ -79,3 +79,40 @@ fn patterns_with_any_character_give_text_that_matches() {
         }
     }
 }
+
+#[test]
+fn a_validator_document_carries_only_the_definitions_it_reaches() {
+    let text = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    A: {type: object, properties: {b: {$ref: "#/components/schemas/B"}}}
+    B: {type: object, properties: {c: {type: array, items: {$ref: "#/components/schemas/C"}}}}
+    C: {type: string}
+    Unrelated: {type: object, properties: {d: {$ref: "#/components/schemas/D"}}}
+    D: {type: integer}
+    Self: {type: object, properties: {next: {$ref: "#/components/schemas/Self"}}}
+"##;
+    let api = ir::build(&specforge::loader::load_str(text, None).unwrap()).unwrap();
+    let set = SchemaSet::new(&api, Direction::Response);
+    let reference = |name: &str| serde_json::json!({ "$ref": format!("#/$defs/{name}") });
+    let defs_of = |name: &str| -> Vec<String> {
+        let doc = set.document(&reference(name));
+        doc.get("$defs")
+            .and_then(|d| d.as_object())
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(defs_of("A"), ["A", "B", "C"]);
+    assert_eq!(defs_of("C"), ["C"]);
+    assert_eq!(defs_of("Self"), ["Self"]);
+    let inline = set.document(&serde_json::json!({"type": "string"}));
+    assert!(inline.get("$defs").is_none(), "{inline}");
+    // and the documents still validate what they should
+    let (checker, problem) = set.compile(&reference("A"));
+    assert!(problem.is_none(), "{problem:?}");
+    assert!(checker.is_valid(&serde_json::json!({"b": {"c": ["x"]}})));
+    assert!(!checker.is_valid(&serde_json::json!({"b": {"c": [1]}})));
+}
