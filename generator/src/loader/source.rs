@@ -30,6 +30,9 @@ pub struct SourceDoc {
     /// (container offset, key or index): each container is scanned once, however
     /// many pointers are located in it.
     json_index: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(usize, String), usize>>>,
+    /// Byte offset where each line starts, built once on the first lookup (every
+    /// line:column and every YAML lookup reads it instead of rescanning the text).
+    line_starts: std::sync::Arc<std::sync::OnceLock<Vec<usize>>>,
 }
 
 impl SourceDoc {
@@ -125,6 +128,7 @@ impl SourceDoc {
             format,
             value,
             json_index: Default::default(),
+            line_starts: Default::default(),
         };
         if doc.format == Format::Yaml {
             doc.refuse_overflowing_numbers()?;
@@ -148,7 +152,7 @@ impl SourceDoc {
                 .collect();
             // written plain (not between quotes) on the node's line, or anywhere
             // when the locator cannot place the node
-            let offset = locate_yaml(&self.text, &tokens);
+            let offset = locate_yaml(&self.text, self.line_starts(), &tokens);
             let line = offset
                 .map(|o| {
                     let start = self.text[..o].rfind('\n').map_or(0, |i| i + 1);
@@ -170,7 +174,7 @@ impl SourceDoc {
                 format!("{pointer}: the number {text} is out of range (beyond a 64-bit float); write it within range, or quote it if it is text"),
             );
             if let Some(o) = offset {
-                let (line, col) = line_col(&self.text, o);
+                let (line, col) = self.line_col(o);
                 d = d.at(line, col);
             }
             errors.push(d);
@@ -197,9 +201,22 @@ impl SourceDoc {
                 Ok(mut index) => locate_json(&self.text, &tokens, &mut index),
                 Err(_) => locate_json(&self.text, &tokens, &mut Default::default()),
             },
-            Format::Yaml => locate_yaml(&self.text, &tokens),
+            Format::Yaml => locate_yaml(&self.text, self.line_starts(), &tokens),
         }?;
-        Some(line_col(&self.text, offset))
+        Some(self.line_col(offset))
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| line_starts(&self.text))
+    }
+
+    /// 1-based line and column (in bytes, as serde's parse errors count) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let offset = offset.min(self.text.len());
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts[line - 1];
+        (line, offset - start + 1)
     }
 }
 
@@ -394,14 +411,12 @@ pub fn big_numbers(v: &Value, ptr: &str, out: &mut Vec<String>) {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
+/// Byte offsets where the lines of `text` start (the first is 0).
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&i| i < text.len() || i == 0)
+        .collect()
 }
 
 /// A minimal JSON scanner that finds the byte offset of the value at a pointer.
@@ -524,13 +539,12 @@ fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
 
 /// Best-effort YAML locator for block-style documents: follows mapping keys by
 /// indentation and sequence items by their `- ` markers.
-fn locate_yaml(text: &str, tokens: &[String]) -> Option<usize> {
-    let mut lines = Vec::new();
-    let mut off = 0;
-    for l in text.split_inclusive('\n') {
-        lines.push((off, l));
-        off += l.len();
-    }
+fn locate_yaml(text: &str, starts: &[usize], tokens: &[String]) -> Option<usize> {
+    let line_at = |i: usize| -> (usize, &str) {
+        let start = starts[i];
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        (start, &text[start..end])
+    };
     // (line index to start at, the column of the parent key: children sit deeper)
     let mut start = 0usize;
     let mut parent_col: isize = -1;
@@ -541,7 +555,7 @@ fn locate_yaml(text: &str, tokens: &[String]) -> Option<usize> {
         let mut level: Option<usize> = None;
         let mut seq_count = 0usize;
         let mut hit = None;
-        for (i, (off, line)) in lines.iter().enumerate().skip(start) {
+        for (i, (off, line)) in (start..starts.len()).map(|i| (i, line_at(i))) {
             let trimmed = line.trim_start();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
