@@ -691,3 +691,33 @@ fn yaml_numbers_beyond_a_float_are_errors_with_their_line_not_strings() {
         .replace("-1E+999", "1");
     loader::load_str(&quoted, None).unwrap();
 }
+
+#[test]
+fn identical_inline_schemas_are_one_type_named_by_title_where_it_has_one() {
+    let pipeline = r#"{type: object, title: Pipeline, required: [id], properties: {id: {type: string, format: uuid}, number: {type: integer}}}"#;
+    let errors = r#"{type: object, properties: {message: {type: string}}}"#;
+    let mut text = String::from("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n");
+    for (i, path) in ["/a", "/b", "/c", "/d", "/e"].iter().enumerate() {
+        text.push_str(&format!(
+            "  {path}:\n    get:\n      operationId: op{i}\n      responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {pipeline}}}}}}}\n        default: {{description: err, content: {{application/json: {{schema: {errors}}}}}}}\n"
+        ));
+    }
+    // the same shape with another description is still the same type
+    text.push_str(&format!(
+        "  /f:\n    get:\n      operationId: op5\n      responses:\n        '200': {{description: ok, content: {{application/json: {{schema: {}}}}}}}\n",
+        pipeline.replace("title: Pipeline,", "title: Pipeline, description: one more copy,")
+    ));
+    // a different shape with the same title gets a derived name, not Pipeline2
+    text.push_str("  /g:\n    get:\n      operationId: op6\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {type: object, title: Pipeline, properties: {other: {type: boolean}}}}}}\n");
+    let api = ir::build(&loader::load_str(&text, None).unwrap()).unwrap();
+    let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["Pipeline", "Op0ResponsedefaultBody", "Op6ResponseBody"],
+        "{names:?}"
+    );
+    for op in &api.operations[..6] {
+        let body = op.responses[0].content[0].schema.as_ref().unwrap();
+        assert_eq!(body, &ir::TypeRef::named("Pipeline"), "{}", op.name);
+    }
+}

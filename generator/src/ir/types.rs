@@ -23,6 +23,9 @@ pub struct TypeLowerer<'a> {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Schemas typed less precisely than they say, by pointer: why.
     approximated: HashMap<String, String>,
+    /// Inline schemas already made into named types, by their text without their
+    /// own docs: a spec that repeats an object in five responses gets one type.
+    inline_by_shape: HashMap<String, String>,
 }
 
 impl<'a> TypeLowerer<'a> {
@@ -36,6 +39,7 @@ impl<'a> TypeLowerer<'a> {
             taken: HashSet::new(),
             inline_stack: Vec::new(),
             approximated: HashMap::new(),
+            inline_by_shape: HashMap::new(),
             diagnostics: Vec::new(),
         };
         let keys: Vec<String> = components(doc)
@@ -122,6 +126,18 @@ impl<'a> TypeLowerer<'a> {
         name
     }
 
+    /// The name of a new inline type: its `title` where it has one that no type has
+    /// taken yet, else the name derived from where it occurs.
+    fn inline_name(&mut self, schema: &Map<String, Value>, hint: &str) -> String {
+        if let Some(title) = schema.get("title").and_then(Value::as_str) {
+            let wanted = type_name(title);
+            if !wanted.is_empty() && !self.taken.contains(&wanted.to_lowercase()) {
+                return self.reserve(&wanted);
+            }
+        }
+        self.reserve(hint)
+    }
+
     /// Lower a schema occurring at `ptr`; inline objects/enums/unions become named
     /// types called after `hint`.
     pub fn lower(&mut self, schema: &Value, ptr: &str, hint: &str) -> TypeRef {
@@ -148,7 +164,12 @@ impl<'a> TypeLowerer<'a> {
             return self.lower_ref(r, ptr, hint);
         }
         if self.shape_kind(obj).is_some() {
-            let name = self.reserve(hint);
+            let shape = shape_key(obj);
+            if let Some(existing) = self.inline_by_shape.get(&shape) {
+                return TypeRef::named(existing.clone());
+            }
+            let name = self.inline_name(obj, hint);
+            self.inline_by_shape.insert(shape, name.clone());
             // insert a placeholder first so that self-references through
             // inline schemas terminate
             let kind = self.shape(schema, ptr, &name).unwrap_or(TypeKind::Alias {
@@ -606,4 +627,20 @@ pub fn kind_of(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// What makes two inline schemas the same type: their text, without their own
+/// title, description and examples (those document one occurrence, not the shape).
+fn shape_key(schema: &Map<String, Value>) -> String {
+    let mut copy = schema.clone();
+    for doc in [
+        "title",
+        "description",
+        "example",
+        "examples",
+        "externalDocs",
+    ] {
+        copy.shift_remove(doc);
+    }
+    Value::Object(copy).to_string()
 }
