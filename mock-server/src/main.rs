@@ -82,6 +82,18 @@ fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, spec
     Ok(MockState::new(api, options.clone()))
 }
 
+/// Give the memory loading freed back to the system: glibc keeps freed blocks in
+/// its arenas, so without this a long-running mock would hold the loader's peak
+/// (several copies of the document) for its whole life.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the kernel; it touches
+    // no live allocation and may be called at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn mtime(path: &std::path::Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
@@ -183,6 +195,7 @@ async fn main() -> ExitCode {
     for w in &state.warnings {
         eprintln!("{w}");
     }
+    release_freed_memory();
     let listener = match tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -249,6 +262,7 @@ async fn main() -> ExitCode {
                             tracing::warn!(target: "specforge_mock", "{w}");
                         }
                         shared.replace(s);
+                        release_freed_memory();
                     }
                     Err(e) => {
                         for d in e.errors() {

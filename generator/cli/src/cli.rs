@@ -405,7 +405,7 @@ fn normalize(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, LoadError> {
-    let loaded = loader::load(spec)?;
+    let loaded = loader::load_keeping_bundled(spec)?;
     // Lowering checks the meaning; a document that cannot be lowered is not written.
     let api = ir::build(&loaded)?;
     let (mut doc, version) = if openapi3 {
@@ -413,7 +413,7 @@ fn normalize(
         specforge::normalize::fill_operation_ids(&mut doc, &api);
         (doc, specforge::loader::SpecVersion::OpenApi30)
     } else {
-        (loaded.bundled.clone(), loaded.version)
+        (loaded.bundled.clone().unwrap_or_default(), loaded.version)
     };
     if strip {
         specforge::normalize::strip_docs(version, &mut doc);

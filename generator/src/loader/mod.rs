@@ -47,8 +47,9 @@ pub struct LoadedSpec {
     pub version: SpecVersion,
     /// The root source file.
     pub source: SourceDoc,
-    /// The input after `$ref` bundling, in its own version's layout.
-    pub bundled: Value,
+    /// The input after `$ref` bundling, in its own version's layout; kept only by
+    /// [`load_keeping_bundled`] (it is one more copy of the whole document).
+    pub bundled: Option<Value>,
     /// The normalized document in OpenAPI 3.0 layout that the IR is built from.
     pub document: Value,
     /// Warnings found while loading (errors abort the load).
@@ -100,19 +101,30 @@ pub(crate) fn parameter_key(parameter: &Value) -> (String, String) {
 /// Load a spec from a path (`-` for stdin).
 pub fn load(path: &Path) -> Result<LoadedSpec, LoadError> {
     let source = SourceDoc::read(path)?;
-    load_source(source)
+    load_source(source, false)
+}
+
+/// [`load`], also keeping the bundled input in its own version's layout
+/// ([`LoadedSpec::bundled`]), for writing it back out.
+pub fn load_keeping_bundled(path: &Path) -> Result<LoadedSpec, LoadError> {
+    let source = SourceDoc::read(path)?;
+    load_source(source, true)
 }
 
 /// Load a spec from text; `name` is used in messages and to resolve relative `$ref`s.
 pub fn load_str(text: &str, name: Option<&Path>) -> Result<LoadedSpec, LoadError> {
     let source = SourceDoc::parse(name.map(Path::to_path_buf), text.to_string())?;
-    load_source(source)
+    load_source(source, false)
 }
 
-fn load_source(source: SourceDoc) -> Result<LoadedSpec, LoadError> {
+/// One document at a time: the parsed input is dropped once bundled (diagnostics
+/// are placed from the text), the bundled one is normalized in place unless the
+/// caller keeps it, and a Swagger 2.0 one is dropped once converted.
+fn load_source(mut source: SourceDoc, keep_bundled: bool) -> Result<LoadedSpec, LoadError> {
     let version = detect_version(&source)?;
     let mut bundler = refs::Bundler::new(version, &source);
     let bundled = bundler.bundle(&source);
+    source.value = Value::Null;
     let mut files: Vec<std::path::PathBuf> = source.path.iter().cloned().collect();
     files.extend(bundler.files_read());
     let mut diagnostics: Vec<Diagnostic> = bundler
@@ -134,7 +146,11 @@ fn load_source(source: SourceDoc) -> Result<LoadedSpec, LoadError> {
             ),
         ));
     }
-    let mut normalized = bundled.clone();
+    let (bundled, mut normalized) = if keep_bundled {
+        (Some(bundled.clone()), bundled)
+    } else {
+        (None, bundled)
+    };
     diagnostics.extend(
         dialect::normalize_schemas(version, &mut normalized)
             .into_iter()

@@ -24,7 +24,7 @@ pub struct SourceDoc {
     pub text: String,
     /// JSON or YAML.
     pub format: Format,
-    /// The parsed tree.
+    /// The parsed tree (`Null` once the loader has bundled it: later lookups read the text).
     pub value: Value,
     /// Offsets of the children of every JSON container scanned so far, keyed by
     /// (container offset, key or index): each container is scanned once, however
