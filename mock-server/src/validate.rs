@@ -4,10 +4,9 @@
 use crate::state::{CompiledOp, MockState};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value};
-use specforge::ir::{
-    Api, Credential, MediaKind, Operation, ParamLocation, Primitive, TypeKind, TypeRef,
-};
+use specforge::ir::{Api, MediaKind, Operation, ParamLocation, Primitive, TypeKind, TypeRef};
 use specforge_contract::check::Violation;
+use specforge_runtime::auth;
 use specforge_runtime::media;
 use specforge_runtime::params::{self, Raw};
 
@@ -370,61 +369,17 @@ pub fn authorize(
     query: &[(String, String)],
     cookies: &[(String, String)],
 ) -> Result<(), Refusal> {
-    if op.security.is_empty() || op.security.iter().any(|r| r.schemes.is_empty()) {
-        return Ok(());
-    }
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let has = |scheme: &str| -> bool {
-        let Some(s) = state.api.security_schemes.get(scheme) else {
-            return true;
-        };
-        match s.credential() {
-            Credential::ApiKey { name, location } => match location {
-                ParamLocation::Header => headers.contains_key(name.as_str()),
-                ParamLocation::Query => query.iter().any(|(k, _)| *k == name),
-                ParamLocation::Cookie => cookies.iter().any(|(k, _)| *k == name),
-                ParamLocation::Path => false,
-            },
-            Credential::Basic => authorization_scheme(auth, "basic"),
-            Credential::Bearer => authorization_scheme(auth, "bearer"),
-            Credential::Unsupported { scheme } => authorization_scheme(auth, &scheme),
-        }
+    let schemes = state.api.security_of(op);
+    let alternatives: Vec<&[auth::Scheme<'_>]> = schemes.iter().map(Vec::as_slice).collect();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let request = auth::Request {
+        authorization: header("authorization"),
+        header: &header,
+        query,
+        cookies,
     };
-    if op
-        .security
-        .iter()
-        .any(|req| req.schemes.iter().all(|(s, _)| has(s)))
-    {
-        return Ok(());
+    match auth::satisfy(&alternatives, &request) {
+        Ok(_) => Ok(()),
+        Err(challenges) => Err(Refusal::Unauthorized(challenges)),
     }
-    let mut challenges = Vec::new();
-    for req in &op.security {
-        for (s, _) in &req.schemes {
-            let Some(scheme) = state.api.security_schemes.get(s) else {
-                continue;
-            };
-            let c = match scheme.credential() {
-                Credential::Basic => "Basic realm=\"specforge-mock\"".to_string(),
-                Credential::Bearer => "Bearer realm=\"specforge-mock\"".to_string(),
-                Credential::ApiKey { name, location } => format!(
-                    "ApiKey realm=\"specforge-mock\", name=\"{name}\", in=\"{}\"",
-                    location.as_str()
-                ),
-                Credential::Unsupported { scheme } => format!("{scheme} realm=\"specforge-mock\""),
-            };
-            if !challenges.contains(&c) {
-                challenges.push(c);
-            }
-        }
-    }
-    Err(Refusal::Unauthorized(challenges))
-}
-
-/// Does an `Authorization` value use `scheme` (case-insensitive) with credentials after it?
-fn authorization_scheme(auth: &str, scheme: &str) -> bool {
-    auth.split_once(' ')
-        .is_some_and(|(s, rest)| s.eq_ignore_ascii_case(scheme) && !rest.trim().is_empty())
 }

@@ -10,9 +10,11 @@
 //! - [`params`]: OpenAPI parameter serialization (style, explode, allowReserved):
 //!   one encoder and one decoder for path, query, header and cookie parameters.
 //! - [`media`]: media kinds, media-range matching and `Accept` negotiation.
+//! - [`auth`]: credentials per security scheme, requirement checks, challenges.
 //! - [`problem`]: RFC 9457 problem+json bodies and bounded echoes of bad values.
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod media;
 pub mod params;
 pub mod path;
@@ -21,6 +23,7 @@ pub mod problem;
 /// The source of every runtime module, in the order generated crates embed them:
 /// `(module name, file contents)`.
 pub const SOURCES: &[(&str, &str)] = &[
+    ("auth", include_str!("auth.rs")),
     ("media", include_str!("media.rs")),
     ("params", include_str!("params.rs")),
     ("path", include_str!("path.rs")),

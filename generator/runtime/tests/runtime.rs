@@ -334,3 +334,139 @@ fn whole_paths_match_with_trailing_slash_rules() {
     assert_eq!(match_path(&slash, false, "/apis/"), None);
     assert_eq!(match_path::<&[Piece]>(&[], false, "/"), Some(vec![]));
 }
+
+mod auth {
+    use specforge_runtime::auth::{challenge, present, satisfy, Kind, Presented, Request, Scheme};
+    use specforge_runtime::params::Location;
+
+    fn request<'r>(
+        authorization: Option<&'r str>,
+        header: &'r dyn Fn(&str) -> Option<&'r str>,
+        query: &'r [(String, String)],
+    ) -> Request<'r> {
+        Request {
+            authorization,
+            header,
+            query,
+            cookies: &[],
+        }
+    }
+
+    #[test]
+    fn each_kind_reads_its_credential() {
+        let none = |_: &str| None;
+        let r = request(Some("bearer abc"), &none, &[]);
+        assert_eq!(
+            present(&Kind::Bearer, &r),
+            Some(Presented::Bearer {
+                token: "abc".into()
+            })
+        );
+        assert_eq!(present(&Kind::Basic, &r), None);
+        // dXNlcjpwYXNz = user:pass
+        let r = request(Some("Basic dXNlcjpwYXNz"), &none, &[]);
+        assert_eq!(
+            present(&Kind::Basic, &r),
+            Some(Presented::Basic {
+                user: "user".into(),
+                password: "pass".into()
+            })
+        );
+        let r = request(Some("Basic not-base64!"), &none, &[]);
+        assert_eq!(
+            present(&Kind::Basic, &r),
+            None,
+            "a malformed Basic credential is none"
+        );
+        let key = |n: &str| (n.eq_ignore_ascii_case("x-key")).then_some("k1");
+        let q = [("api_key".to_string(), "k2".to_string())];
+        let r = request(None, &key, &q);
+        let header = Kind::ApiKey {
+            name: "X-Key",
+            location: Location::Header,
+        };
+        let query = Kind::ApiKey {
+            name: "api_key",
+            location: Location::Query,
+        };
+        assert_eq!(
+            present(&header, &r),
+            Some(Presented::ApiKey { value: "k1".into() })
+        );
+        assert_eq!(
+            present(&query, &r),
+            Some(Presented::ApiKey { value: "k2".into() })
+        );
+        assert_eq!(present(&Kind::Bearer, &r), None);
+        assert_eq!(
+            present(&Kind::Bearer, &request(Some("Bearer "), &none, &[])),
+            None
+        );
+    }
+
+    #[test]
+    fn any_alternative_all_of_its_schemes() {
+        let bearer = Scheme {
+            name: "token",
+            kind: Kind::Bearer,
+        };
+        let key = Scheme {
+            name: "key",
+            kind: Kind::ApiKey {
+                name: "X-Key",
+                location: Location::Header,
+            },
+        };
+        let basic = Scheme {
+            name: "basic",
+            kind: Kind::Basic,
+        };
+        let both = [bearer, key];
+        let alone = [basic];
+        let alternatives: [&[Scheme]; 2] = [&both, &alone];
+        let with_key = |n: &str| (n.eq_ignore_ascii_case("x-key")).then_some("k");
+        let none = |_: &str| None;
+        // bearer without the key: the first alternative is not met, the second neither
+        let e = satisfy(&alternatives, &request(Some("Bearer t"), &none, &[])).unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "Bearer",
+                "ApiKey name=\"X-Key\", in=\"header\"",
+                "Basic realm=\"api\""
+            ]
+        );
+        let ok = satisfy(&alternatives, &request(Some("Bearer t"), &with_key, &[]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(ok.alternative, 0);
+        assert_eq!(ok.credentials.len(), 2);
+        let ok = satisfy(
+            &alternatives,
+            &request(Some("Basic dXNlcjpwYXNz"), &none, &[]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(ok.alternative, 1);
+        // no requirement, or an empty alternative: nothing asked
+        assert_eq!(satisfy(&[], &request(None, &none, &[])), Ok(None));
+        let empty: [&[Scheme]; 2] = [&both, &[]];
+        assert_eq!(satisfy(&empty, &request(None, &none, &[])), Ok(None));
+        assert_eq!(challenge(&Kind::Other { scheme: "Digest" }), "Digest");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let shown = format!(
+            "{:?} {:?}",
+            Presented::Bearer {
+                token: "s3cret".into()
+            },
+            Presented::Basic {
+                user: "u".into(),
+                password: "s3cret".into()
+            }
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+}

@@ -396,6 +396,22 @@ pub enum SecurityScheme {
 }
 
 impl SecurityScheme {
+    /// How the runtime reads this scheme's credential from a request.
+    pub fn auth_kind(&self) -> specforge_runtime::auth::Kind<'_> {
+        use specforge_runtime::auth::Kind;
+        match self {
+            SecurityScheme::ApiKey { name, location } => Kind::ApiKey {
+                name,
+                location: (*location).into(),
+            },
+            SecurityScheme::Basic => Kind::Basic,
+            SecurityScheme::Bearer { .. }
+            | SecurityScheme::OAuth2 { .. }
+            | SecurityScheme::OpenIdConnect { .. } => Kind::Bearer,
+            SecurityScheme::Other { scheme } => Kind::Other { scheme },
+        }
+    }
+
     /// The credential this scheme carries on the wire.
     pub fn credential(&self) -> Credential {
         match self {

@@ -300,6 +300,26 @@ impl super::model::Api {
         through_aliases(&self.types, t)
     }
 
+    /// The security alternatives of `op` as the runtime checks them (schemes the
+    /// document does not declare are left out: the loader warned about them).
+    pub fn security_of(&self, op: &Operation) -> Vec<Vec<specforge_runtime::auth::Scheme<'_>>> {
+        op.security
+            .iter()
+            .map(|req| {
+                req.schemes
+                    .iter()
+                    .filter_map(|(name, _)| {
+                        let (name, scheme) = self.security_schemes.get_key_value(name)?;
+                        Some(specforge_runtime::auth::Scheme {
+                            name,
+                            kind: scheme.auth_kind(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The kinds of credential the API's security schemes carry, in scheme order.
     pub fn credentials(&self) -> Vec<Credential> {
         self.security_schemes
