@@ -322,6 +322,10 @@ fn server_stubs_round_trip_with_the_generated_client() {
         "all four round-trip tests ran: {stdout}"
     );
     assert!(
+        stdout.contains("7 passed"),
+        "all seven server-contract tests ran: {stdout}"
+    );
+    assert!(
         stdout.contains("2 passed"),
         "both path-template tests ran: {stdout}"
     );

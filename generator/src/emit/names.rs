@@ -110,6 +110,7 @@ const RESERVED_METHODS: &[&str] = &[
     "base_url",
     "http_client",
     "authorize",
+    "authenticate",
     "with_bearer_token",
     "with_basic_auth",
     "clone",

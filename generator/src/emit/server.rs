@@ -17,6 +17,7 @@ use crate::ir::{Api, Operation, ParamLocation, ParamShape, Parameter, StatusSpec
 use indexmap::IndexMap;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
+use specforge_runtime::auth::Kind;
 use specforge_runtime::path::{Choices, Piece};
 
 /// Rust items of the server module.
@@ -120,15 +121,237 @@ impl<'a> ServerEmitter<'a> {
         } else {
             quote! { #[allow(unused_imports)] use super::types; }
         };
+        // the security check, only where some operation asks for credentials
+        let authorize_fn = if self.api.operations.iter().any(|op| !op.security.is_empty()) {
+            quote! {
+            /// Check an operation's security requirement, then [`Api::authenticate`].
+            async fn authorize<A: Api>(
+                api: &A,
+                alternatives: &[&[super::runtime::auth::Scheme<'static>]],
+                context: &mut RequestContext,
+            ) -> Result<(), ::axum::response::Response> {
+                // read the credentials (nothing borrowed from the request lives past this block)
+                let outcome = {
+                    let query: Vec<(String, String)> = super::runtime::params::query_pairs(context.uri.query().unwrap_or(""))
+                        .into_iter()
+                        .map(|(k, v)| (k, super::runtime::path::decode_form(v)))
+                        .collect();
+                    let cookies = cookies(&context.headers);
+                    let headers = &context.headers;
+                    let lookup = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+                    let request = super::runtime::auth::Request {
+                        authorization: lookup("authorization"),
+                        header: &lookup,
+                        query: &query,
+                        cookies: &cookies,
+                    };
+                    super::runtime::auth::satisfy(alternatives, &request)
+                };
+                let challenges: Vec<String> = alternatives
+                    .iter()
+                    .flat_map(|a| a.iter())
+                    .map(|s| super::runtime::auth::challenge(&s.kind))
+                    .collect();
+                let unauthorized = |detail: String, challenges: &[String]| {
+                    let mut response = problem(::axum::http::StatusCode::UNAUTHORIZED, "Unauthorized", detail, "header.authorization");
+                    if let Ok(v) = ::axum::http::HeaderValue::from_str(&challenges.join(", ")) {
+                        response.headers_mut().insert(::axum::http::header::WWW_AUTHENTICATE, v);
+                    }
+                    response
+                };
+                let satisfied = match outcome {
+                    Ok(None) => return Ok(()),
+                    Ok(Some(s)) => s,
+                    Err(challenges) => {
+                        return Err(unauthorized("the credentials this operation requires are missing".to_string(), &challenges));
+                    }
+                };
+                let credentials = Credentials { alternative: satisfied.alternative, schemes: satisfied.credentials };
+                match api.authenticate(&credentials, context).await {
+                    Ok(()) => {
+                        context.credentials = Some(credentials);
+                        Ok(())
+                    }
+                    Err(Rejection::Unauthorized(detail)) => Err(unauthorized(detail, &challenges)),
+                    Err(Rejection::Forbidden(detail)) => Err(problem(::axum::http::StatusCode::FORBIDDEN, "Forbidden", detail, "header.authorization")),
+                }
+            }
+            }
+        } else {
+            TokenStream::new()
+        };
         let body = quote! {
             #use_types
             use ::axum::response::IntoResponse as _;
 
             /// The API to implement: one method per operation. Implement it for your
-            /// service and serve [`router`].
+            /// service and serve [`router`]. Every method has a default that answers
+            /// `501 Not Implemented`, so `impl Api for MyService {}` already serves.
             pub trait Api: Send + Sync + 'static {
+                /// Check the credentials of a request to an operation that requires some,
+                /// once for all operations. Runs after the router found that the request
+                /// presents what the spec asks for (else the answer is 401 and no method
+                /// is called), before the operation's method. Put what you derive from
+                /// the credentials (your principal) into `context.extensions`; the
+                /// method then finds it there. The default accepts any credentials that
+                /// are present.
+                fn authenticate(&self, credentials: &Credentials, context: &mut RequestContext) -> impl ::std::future::Future<Output = Result<(), Rejection>> + Send {
+                    let _ = (credentials, context);
+                    async { Ok(()) }
+                }
+
                 #(#methods)*
             }
+
+            /// What a method knows about its request besides its typed inputs: one
+            /// value, so that new needs do not grow every signature.
+            #[derive(Debug)]
+            #[non_exhaustive]
+            pub struct RequestContext {
+                /// The method.
+                pub method: ::axum::http::Method,
+                /// The URI as received.
+                pub uri: ::axum::http::Uri,
+                /// The HTTP version.
+                pub version: ::axum::http::Version,
+                /// Every header of the request.
+                pub headers: ::axum::http::HeaderMap,
+                /// Request extensions: what tower layers set (a request id, a
+                /// principal), and what [`Api::authenticate`] puts there.
+                pub extensions: ::axum::http::Extensions,
+                /// The credentials presented, for an operation that requires some.
+                pub credentials: Option<Credentials>,
+            }
+
+            impl RequestContext {
+                /// The context of a request head.
+                pub fn new(head: ::axum::http::request::Parts) -> Self {
+                    Self {
+                        method: head.method,
+                        uri: head.uri,
+                        version: head.version,
+                        headers: head.headers,
+                        extensions: head.extensions,
+                        credentials: None,
+                    }
+                }
+
+                /// The peer's address, when the server was started with
+                /// `into_make_service_with_connect_info::<SocketAddr>()`.
+                pub fn peer(&self) -> Option<::std::net::SocketAddr> {
+                    self.extensions
+                        .get::<::axum::extract::ConnectInfo<::std::net::SocketAddr>>()
+                        .map(|c| c.0)
+                }
+            }
+
+            /// A credential as the request presented it (its `Debug` never shows a secret).
+            pub use super::runtime::auth::Presented as Credential;
+
+            /// The credentials a request presented for its operation's security requirement.
+            #[derive(Debug, Clone)]
+            pub struct Credentials {
+                /// Which alternative of the operation's `security` list they meet (0-based).
+                pub alternative: usize,
+                /// (security scheme name, credential) for every scheme of that alternative.
+                pub schemes: Vec<(&'static str, Credential)>,
+            }
+
+            impl Credentials {
+                /// The bearer token (HTTP bearer, OAuth 2, OpenID Connect), if one was presented.
+                pub fn bearer(&self) -> Option<&str> {
+                    self.schemes.iter().find_map(|(_, c)| match c {
+                        Credential::Bearer { token } => Some(token.as_str()),
+                        _ => None,
+                    })
+                }
+
+                /// The user and password of HTTP basic authentication, if presented.
+                pub fn basic(&self) -> Option<(&str, &str)> {
+                    self.schemes.iter().find_map(|(_, c)| match c {
+                        Credential::Basic { user, password } => Some((user.as_str(), password.as_str())),
+                        _ => None,
+                    })
+                }
+
+                /// The API key presented for the security scheme named `scheme`.
+                pub fn api_key(&self, scheme: &str) -> Option<&str> {
+                    self.schemes.iter().find_map(|(name, c)| match c {
+                        Credential::ApiKey { value } if *name == scheme => Some(value.as_str()),
+                        _ => None,
+                    })
+                }
+            }
+
+            /// Why [`Api::authenticate`] refuses a request.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub enum Rejection {
+                /// The credentials are not valid: 401, with a `WWW-Authenticate` challenge.
+                Unauthorized(String),
+                /// The credentials are valid but do not allow this: 403.
+                Forbidden(String),
+            }
+
+            /// An answer outside an operation's documented responses, as problem+json:
+            /// a missing resource the spec does not list, a failure of a backend. Every
+            /// response enum converts from it (`return ApiError::not_found("…").into();`),
+            /// and each one is logged at warn level, because it is outside the contract.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub struct ApiError {
+                /// The status to answer with.
+                pub status: ::axum::http::StatusCode,
+                /// What went wrong, for the `detail` of the problem.
+                pub detail: String,
+            }
+
+            impl ApiError {
+                /// An error with any status.
+                pub fn new(status: ::axum::http::StatusCode, detail: impl Into<String>) -> Self {
+                    Self { status, detail: detail.into() }
+                }
+
+                /// 404 Not Found.
+                pub fn not_found(detail: impl Into<String>) -> Self {
+                    Self::new(::axum::http::StatusCode::NOT_FOUND, detail)
+                }
+
+                /// 400 Bad Request.
+                pub fn bad_request(detail: impl Into<String>) -> Self {
+                    Self::new(::axum::http::StatusCode::BAD_REQUEST, detail)
+                }
+
+                /// 403 Forbidden.
+                pub fn forbidden(detail: impl Into<String>) -> Self {
+                    Self::new(::axum::http::StatusCode::FORBIDDEN, detail)
+                }
+
+                /// 409 Conflict.
+                pub fn conflict(detail: impl Into<String>) -> Self {
+                    Self::new(::axum::http::StatusCode::CONFLICT, detail)
+                }
+
+                /// 500 Internal Server Error.
+                pub fn internal(detail: impl Into<String>) -> Self {
+                    Self::new(::axum::http::StatusCode::INTERNAL_SERVER_ERROR, detail)
+                }
+            }
+
+            impl<E: ::std::error::Error> From<E> for ApiError {
+                /// Any error is a 500 whose detail is its message.
+                fn from(error: E) -> Self {
+                    Self::internal(error.to_string())
+                }
+            }
+
+            impl ::axum::response::IntoResponse for ApiError {
+                fn into_response(self) -> ::axum::response::Response {
+                    ::tracing::warn!(status = self.status.as_u16(), detail = %self.detail, "answering outside the documented responses");
+                    let title = self.status.canonical_reason().unwrap_or("Error");
+                    problem(self.status, title, self.detail, "operation")
+                }
+            }
+
+            #authorize_fn
 
             /// An axum router serving every operation of `api` under the spec's base path.
             pub fn router<A: Api>(api: A) -> ::axum::Router {
@@ -529,16 +752,19 @@ impl<'a> ServerEmitter<'a> {
                 deprecated,
             ])
         };
-        let ignore_args = if call_args.is_empty() {
-            TokenStream::new()
+        let ignore_args = quote! { let _ = (context, #(#call_args,)*); };
+        let secured = !op.security.is_empty();
+        let auth_doc = if secured {
+            " Reached only with the credentials the spec requires, accepted by [`Api::authenticate`]\n (they are in `context.credentials`)."
         } else {
-            quote! { let _ = (#(#call_args,)*); }
+            " The spec requires no credentials for it."
         };
         let method = quote! {
             #docs
             ///
+            #[doc = #auth_doc]
             /// Not implementing it answers `501 Not Implemented`.
-            fn #method_name(&self, #(#args),*) -> impl ::std::future::Future<Output = #response_name> + Send {
+            fn #method_name(&self, context: RequestContext, #(#args),*) -> impl ::std::future::Future<Output = #response_name> + Send {
                 #ignore_args
                 async { #response_name::NotImplemented }
             }
@@ -565,9 +791,9 @@ impl<'a> ServerEmitter<'a> {
             .iter()
             .any(|p| p.location != ParamLocation::Path)
         {
-            quote! { parts: &::axum::http::request::Parts }
+            quote! { parts: &RequestContext }
         } else {
-            quote! { _parts: &::axum::http::request::Parts }
+            quote! { _parts: &RequestContext }
         };
         // the template, as the runtime matches it
         let template_const = format_ident!("{}", plan.server.template);
@@ -626,6 +852,42 @@ impl<'a> ServerEmitter<'a> {
         } else {
             quote! { _body }
         };
+        let auth_stmt = if secured {
+            let security_const = format_ident!(
+                "SECURITY_{}",
+                template_const.to_string().trim_start_matches("TEMPLATE_")
+            );
+            let alternatives = self.api.security_of(op).into_iter().map(|alternative| {
+                let schemes = alternative.into_iter().map(|scheme| {
+                    let name = scheme.name;
+                    let kind = match scheme.kind {
+                        Kind::Bearer => quote! { super::runtime::auth::Kind::Bearer },
+                        Kind::Basic => quote! { super::runtime::auth::Kind::Basic },
+                        Kind::ApiKey { name, location } => {
+                            let location = format_ident!("{}", format!("{location:?}"));
+                            quote! { super::runtime::auth::Kind::ApiKey { name: #name, location: super::runtime::params::Location::#location } }
+                        }
+                        Kind::Other { scheme } => quote! { super::runtime::auth::Kind::Other { scheme: #scheme } },
+                    };
+                    quote! { super::runtime::auth::Scheme { name: #name, kind: #kind } }
+                });
+                quote! { &[#(#schemes),*] }
+            });
+            let security_doc = format!(
+                " The security requirement of `{} {}`: any alternative, every scheme of it.",
+                op.method.as_str(),
+                op.path
+            );
+            items.extend(quote! {
+                #[doc = #security_doc]
+                const #security_const: &[&[super::runtime::auth::Scheme<'static>]] = &[#(#alternatives),*];
+            });
+            quote! {
+                if let Err(r) = authorize(&*api, #security_const, &mut parts).await { return r; }
+            }
+        } else {
+            TokenStream::new()
+        };
         let handler_doc = format!(" Serves `{} {}`.", op.method.as_str(), op.path);
         let handler = quote! {
             #[allow(clippy::type_complexity)]
@@ -641,15 +903,19 @@ impl<'a> ServerEmitter<'a> {
                 ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
                 request: ::axum::extract::Request,
             ) -> ::axum::response::Response {
-                let (parts, #body_binding) = request.into_parts();
+                let (head, #body_binding) = request.into_parts();
+                #[allow(unused_mut)]
+                let mut parts = RequestContext::new(head);
                 let (segments, trailing, names) = #template_const;
                 let Some(values) = super::runtime::path::match_path(segments, trailing, below_base(parts.uri.path())) else {
                     return not_found(parts.uri.clone()).await;
                 };
-                let path: Vec<(&str, &str)> = names.iter().copied().zip(values).collect();
+                let path: Vec<(String, String)> = names.iter().map(|n| n.to_string()).zip(values.into_iter().map(|v| v.to_string())).collect();
+                #auth_stmt
+                let path: Vec<(&str, &str)> = path.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
                 let (#(#outputs,)*) = match #parse_fn(&path, &parts) { Ok(v) => v, Err(r) => return r };
                 #body_stmts
-                <A as Api>::#method_name(&*api, #(#call_args),*).await.into_response()
+                <A as Api>::#method_name(&*api, parts, #(#call_args),*).await.into_response()
             }
         };
         OperationCode {
@@ -834,9 +1100,13 @@ impl<'a> ServerEmitter<'a> {
         variants.push(quote! {
             /// `501 Not Implemented` (problem+json): the default of every [`Api`] method.
             NotImplemented,
+            /// An answer outside the documented responses (problem+json, logged at warn):
+            /// the escape hatch for a missing resource or a failure the spec does not list.
+            Undocumented(ApiError),
         });
         arms.push(quote! {
             Self::NotImplemented => problem(::axum::http::StatusCode::NOT_IMPLEMENTED, "Not Implemented", #unimplemented.to_string(), "operation"),
+            Self::Undocumented(error) => error.into_response(),
         });
         let match_expr = quote! { match self { #(#arms)* } };
         let tokens = quote! {
@@ -849,6 +1119,12 @@ impl<'a> ServerEmitter<'a> {
             impl ::axum::response::IntoResponse for #name {
                 fn into_response(self) -> ::axum::response::Response {
                     #match_expr
+                }
+            }
+
+            impl From<ApiError> for #name {
+                fn from(error: ApiError) -> Self {
+                    Self::Undocumented(error)
                 }
             }
         };
