@@ -220,7 +220,9 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
 fn options(url: String) -> VerifyOptions {
     VerifyOptions {
         url,
-        operations: None,
+        operations: Vec::new(),
+        exclude: Vec::new(),
+        skip_status: Vec::new(),
         seed: 3,
         headers: vec![],
         timeout: Duration::from_secs(10),

@@ -90,9 +90,16 @@ pub struct VerifyArgs {
     /// The server's URL (scheme, host and port; the spec's base path is added).
     #[arg(long)]
     pub url: String,
-    /// Only operations whose name matches this glob (`list_*`, `get_repo?`).
+    /// Only operations whose name matches this glob (`list_*`, `get_repo?`); repeatable.
     #[arg(long)]
-    pub operations: Option<String>,
+    pub operations: Vec<String>,
+    /// Leave out operations whose name matches this glob; repeatable.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// A status that means "not implemented here" (such as 501 from a partial
+    /// server): operations answered with it are skipped, not failed; repeatable.
+    #[arg(long)]
+    pub skip_status: Vec<u16>,
     /// Seed for generated values.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -277,6 +284,8 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         spec,
         url,
         operations,
+        exclude,
+        skip_status,
         seed,
         headers,
         junit,
@@ -303,6 +312,8 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let options = specforge_contract::verify::VerifyOptions {
         url,
         operations,
+        exclude,
+        skip_status,
         seed,
         headers: parsed,
         timeout: std::time::Duration::from_secs(timeout),
@@ -314,8 +325,8 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     if results.is_empty() {
         let _ = writeln!(
             err,
-            "error: no operation matches {:?}",
-            options.operations.unwrap_or_default()
+            "error: no operation matches {:?} (excluding {:?})",
+            options.operations, options.exclude
         );
         return Ok(EXIT_ERROR);
     }

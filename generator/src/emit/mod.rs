@@ -415,7 +415,8 @@ impl Generator {
     /// Generate one Rust file holding `pub mod types`, `pub mod client` (and `pub mod
     /// server`), for `include!` from a build script. The including crate needs the
     /// dependencies listed in the generated crate's Cargo.toml (serde, serde_json,
-    /// chrono, uuid, reqwest, percent-encoding; axum, serde_path_to_error and serde_urlencoded for the server).
+    /// chrono, uuid, percent-encoding, base64; reqwest for the client; axum,
+    /// serde_path_to_error, serde_urlencoded and tracing for the server).
     pub fn generate_module(&self) -> Result<Generated, GenerateError> {
         let modules = self.modules();
         let types_body = &modules.types;

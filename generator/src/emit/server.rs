@@ -755,7 +755,7 @@ impl<'a> ServerEmitter<'a> {
         let ignore_args = quote! { let _ = (context, #(#call_args,)*); };
         let secured = !op.security.is_empty();
         let auth_doc = if secured {
-            " Reached only with the credentials the spec requires, accepted by [`Api::authenticate`]\n (they are in `context.credentials`)."
+            " Reached only with the credentials the spec requires, accepted by [`Api::authenticate`] (they are in `context.credentials`)."
         } else {
             " The spec requires no credentials for it."
         };
