@@ -12,5 +12,5 @@ pub mod loader;
 pub mod normalize;
 
 pub use diagnostics::{Diagnostic, LoadError, Severity};
-pub use emit::{GenerateError, Generated, Generator};
+pub use emit::{Difference, GenerateError, Generated, Generator};
 pub use ir::{load_api, Api};

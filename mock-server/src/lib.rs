@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cli;
 pub mod options;
 pub mod proxy;
 pub mod respond;

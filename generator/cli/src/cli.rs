@@ -16,7 +16,7 @@ pub const EXIT_WARNINGS: u8 = 1;
 
 /// specforge: OpenAPI documents in, typed Rust clients, axum server stubs and mocks out.
 #[derive(Debug, Parser)]
-#[command(name = "specforge", version, about)]
+#[command(name = "specforge", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SPECFORGE_GIT_REVISION"), ")"), about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -43,6 +43,14 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Send a valid request to each operation of a live server and check the responses against the spec.
     Verify(VerifyArgs),
+    /// Run the mock server (or, with --proxy, the validating proxy) for a spec: the
+    /// same as the `specforge-mock` binary.
+    Mock(specforge_mock::cli::MockArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Write a spec back out with every `$ref` bundled into one document, in its own version.
     Normalize {
         /// The spec (JSON or YAML; `-` for stdin).
@@ -80,6 +88,10 @@ pub struct GenerateArgs {
     /// Write into a non-empty folder that specforge did not generate before.
     #[arg(long)]
     pub force: bool,
+    /// Write nothing; exit 1 (listing the files) if the crate in --out differs from
+    /// what would be generated, 0 if it is up to date. For CI.
+    #[arg(long, conflicts_with = "force")]
+    pub check: bool,
 }
 
 /// `specforge verify`'s arguments.
@@ -137,6 +149,15 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Validate { spec } => validate(&spec, out),
         Command::Verify(args) => verify(args, out, err),
         Command::Generate(args) => generate(args, out, err),
+        Command::Mock(args) => Ok(mock(args, err)),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            // into memory first: clap_complete panics on a closed pipe (`| head`)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "specforge", &mut script);
+            let _ = out.write_all(&script);
+            Ok(0)
+        }
         Command::Normalize {
             spec,
             strip_docs,
@@ -149,6 +170,30 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Err(e) => {
             report_failure(&e, err);
             ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// `specforge mock`: the mock's own command line, on a runtime of its own.
+fn mock(args: specforge_mock::cli::MockArgs, err: &mut dyn Write) -> u8 {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => {
+            // the mock reports its own exit status; map success to 0, anything else to 1 or 2
+            let code = runtime.block_on(specforge_mock::cli::run(args));
+            if code == ExitCode::SUCCESS {
+                0
+            } else if code == ExitCode::from(EXIT_ERROR) {
+                EXIT_ERROR
+            } else {
+                1
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
+            EXIT_ERROR
         }
     }
 }
@@ -354,6 +399,7 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         server,
         report,
         force,
+        check,
     } = args;
     let (spec, dir) = (spec.as_path(), dir.as_path());
     let report = report.as_deref();
@@ -370,6 +416,29 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         Ok(g) => g,
         Err(e) => return Ok(fail(e)),
     };
+    if check {
+        let differences = generated.differences(dir);
+        if differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "{} is up to date with {}",
+                dir.display(),
+                spec.display()
+            );
+            return Ok(0);
+        }
+        for d in &differences {
+            let _ = writeln!(err, "{d}");
+        }
+        let _ = writeln!(
+            err,
+            "{} is out of date with {} ({} files); run specforge generate without --check",
+            dir.display(),
+            spec.display(),
+            differences.len()
+        );
+        return Ok(1);
+    }
     if let Err(e) = generated.write_to_with(dir, force) {
         return Ok(fail(e));
     }

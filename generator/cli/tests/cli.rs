@@ -249,3 +249,90 @@ fn generate_out_writes_only_where_it_should() {
     let o = run(&["generate", spec, "--out", "/"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn generate_check_fails_on_a_stale_crate_and_passes_on_a_fresh_one() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json");
+    let spec = spec.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("crate");
+    let out_s = out.to_str().unwrap();
+    // nothing there yet: out of date
+    let missing = run(&["generate", spec, "--out", out_s, "--check"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("missing: Cargo.toml"),
+        "{}",
+        text(&missing.stderr)
+    );
+    assert!(!out.exists(), "--check writes nothing");
+    assert!(run(&["generate", spec, "--out", out_s]).status.success());
+    let fresh = run(&["generate", spec, "--out", out_s, "--check"]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh.stderr));
+    // a hand edit and a spec change (another crate name) are both caught
+    std::fs::write(out.join("src/lib.rs"), "// edited\n").unwrap();
+    let stale = run(&["generate", spec, "--out", out_s, "--check"]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        text(&stale.stderr).contains("differs: src/lib.rs"),
+        "{}",
+        text(&stale.stderr)
+    );
+    let renamed = run(&[
+        "generate",
+        spec,
+        "--out",
+        out_s,
+        "--check",
+        "--crate-name",
+        "other",
+    ]);
+    assert!(
+        text(&renamed.stderr).contains("differs: Cargo.toml"),
+        "{}",
+        text(&renamed.stderr)
+    );
+}
+
+#[test]
+fn version_names_the_revision_and_completions_are_printed() {
+    let v = run(&["--version"]);
+    let shown = text(&v.stdout);
+    assert!(shown.starts_with("specforge 0."), "{shown}");
+    assert!(
+        shown.contains('(') && shown.trim_end().ends_with(')'),
+        "{shown}"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let c = run(&["completions", shell]);
+        assert!(c.status.success());
+        assert!(text(&c.stdout).contains("generate"), "{shell}");
+    }
+    let bad = run(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn specforge_mock_runs_the_mock() {
+    use std::io::{BufRead, BufReader};
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json");
+    let mut child = bin()
+        .args(["mock", spec.to_str().unwrap(), "--port", "0", "--quiet"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("listening on"))
+        .expect("the mock says where it listens");
+    let url = line.split_whitespace().last().unwrap().to_string();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/api"),
+        "{line}"
+    );
+}

@@ -106,6 +106,27 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// One way a crate on disk differs from what would be generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    /// Would be written; not there.
+    Missing(PathBuf),
+    /// There, with other contents.
+    Changed(PathBuf),
+    /// Written by an earlier generation; this one would remove it.
+    Stale(PathBuf),
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Difference::Missing(p) => write!(f, "missing: {}", p.display()),
+            Difference::Changed(p) => write!(f, "differs: {}", p.display()),
+            Difference::Stale(p) => write!(f, "stale:   {}", p.display()),
+        }
+    }
+}
+
 /// A generated crate (or module), before it is written.
 #[derive(Debug, Clone)]
 pub struct Generated {
@@ -196,6 +217,31 @@ impl Generated {
         check_no_symlink(dir, Path::new(MANIFEST))?;
         std::fs::write(&manifest_path, listing).map_err(io(&manifest_path))?;
         Ok(())
+    }
+
+    /// How the crate in `dir` differs from this one, file by file (for `generate
+    /// --check`): files missing or with other contents, and files an earlier
+    /// generation wrote that this one would remove. Empty: `dir` is up to date.
+    pub fn differences(&self, dir: &Path) -> Vec<Difference> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            match std::fs::read(dir.join(&f.path)) {
+                Err(_) => out.push(Difference::Missing(f.path.clone())),
+                Ok(bytes) if bytes != f.contents.as_bytes() => {
+                    out.push(Difference::Changed(f.path.clone()))
+                }
+                Ok(_) => {}
+            }
+        }
+        let previous: Vec<PathBuf> = std::fs::read_to_string(dir.join(MANIFEST))
+            .map(|t| t.lines().map(PathBuf::from).collect())
+            .unwrap_or_default();
+        for p in previous {
+            if !self.files.iter().any(|f| f.path == p) && dir.join(&p).exists() {
+                out.push(Difference::Stale(p));
+            }
+        }
+        out
     }
 
     /// The contents of one file by relative path.

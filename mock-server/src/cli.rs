@@ -1,0 +1,276 @@
+//! The mock's command line, shared by the `specforge-mock` binary and `specforge mock`.
+
+use crate::serve::ServeOptions;
+use crate::{MockOptions, MockState, Shared};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+/// The mock's arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MockArgs {
+    /// The spec (Swagger 2.0, OpenAPI 3.0 or 3.1; JSON or YAML).
+    pub spec: PathBuf,
+    /// No line per request: only warnings and errors (RUST_LOG still wins).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    /// Seed for generated data.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Always generate bodies instead of serving spec examples.
+    #[arg(long)]
+    pub dynamic: bool,
+    /// Do not validate requests.
+    #[arg(long)]
+    pub no_request_validation: bool,
+    /// Do not require the credentials the spec asks for.
+    #[arg(long)]
+    pub no_auth_check: bool,
+    /// Latency added to every response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub delay: u64,
+    /// Proxy mode: forward every request to this server (scheme://host:port), check the
+    /// request and the real response against the spec, return the response unchanged.
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// With --proxy: append one JSON line per exchange (operation, status, violations).
+    #[arg(long, requires = "proxy")]
+    pub report: Option<PathBuf>,
+    /// With --proxy: exit non-zero at shutdown when any exchange broke the spec or
+    /// failed upstream.
+    #[arg(long, requires = "proxy")]
+    pub fail_on_violation: bool,
+    /// With --proxy: seconds to wait for the upstream's response (and for each next
+    /// body chunk) before answering 504.
+    #[arg(long, default_value_t = 30.0, requires = "proxy", value_parser = seconds)]
+    pub upstream_timeout: f64,
+    /// With --proxy: upstream bodies up to this many bytes are validated; larger ones
+    /// stream through unvalidated and count as a violation.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, requires = "proxy")]
+    pub max_validated_body: usize,
+    /// Seconds a client may take to send a request's headers (slow clients are cut).
+    #[arg(long, default_value_t = 10.0, value_parser = seconds)]
+    pub header_timeout: f64,
+    /// Seconds a client may pause while sending a request body (then 408).
+    #[arg(long, default_value_t = 30.0, value_parser = seconds)]
+    pub body_timeout: f64,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 5.0, value_parser = seconds)]
+    pub grace: f64,
+}
+
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds between 0 and 86400"
+        )),
+    }
+}
+
+fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, specforge::LoadError> {
+    let api = specforge::load_api(path)?;
+    Ok(MockState::new(api, options.clone()))
+}
+
+/// Give the memory loading freed back to the system: glibc keeps freed blocks in
+/// its arenas, so without this a long-running mock would hold the loader's peak
+/// (several copies of the document) for its whole life.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the kernel; it touches
+    // no live allocation and may be called at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+fn mtime(path: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn run_proxy(
+    state: MockState,
+    listener: tokio::net::TcpListener,
+    options: crate::proxy::ProxyOptions,
+    serve: &ServeOptions,
+    fail_on_violation: bool,
+) -> ExitCode {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let base = state.api.base_path.clone();
+    let upstream = options.upstream.clone();
+    let (app, handle) = match crate::proxy::proxy_router(state, options) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot open the report: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("specforge-mock proxying http://{addr}{base} -> {upstream}{base}");
+    if crate::serve::serve(listener, app, serve, shutdown_signal()).await
+        == crate::serve::Ended::Cut
+    {
+        let cut = handle.abandon_in_flight();
+        eprintln!(
+            "specforge-mock: {cut} exchanges were still in flight after {} s and were cut",
+            serve.grace.as_secs_f64()
+        );
+    }
+    println!("{}", handle.stats().summary());
+    if fail_on_violation && handle.stats().failed() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Run the mock (or the proxy) as the arguments say, until SIGTERM or Ctrl-C.
+/// Logs go to stderr (set up here: call it once per process).
+pub async fn run(cli: MockArgs) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                if cli.quiet {
+                    "specforge_mock=warn".into()
+                } else {
+                    "specforge_mock=info".into()
+                }
+            }),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let options = MockOptions {
+        seed: cli.seed,
+        dynamic: cli.dynamic,
+        validate_requests: !cli.no_request_validation,
+        check_auth: !cli.no_auth_check,
+        delay_ms: cli.delay,
+    };
+    let state = match load(&cli.spec, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            for d in e.errors() {
+                eprintln!("{d}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    for w in &state.api.warnings {
+        eprintln!("{w}");
+    }
+    for w in &state.warnings {
+        eprintln!("{w}");
+    }
+    release_freed_memory();
+    let listener = match tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot bind {}:{}: {e}", cli.host, cli.port);
+            return ExitCode::from(2);
+        }
+    };
+    let serve = ServeOptions {
+        header_timeout: Duration::from_secs_f64(cli.header_timeout),
+        body_timeout: Duration::from_secs_f64(cli.body_timeout),
+        grace: Duration::from_secs_f64(cli.grace),
+    };
+    if let Some(upstream) = cli.proxy.clone() {
+        let mut proxy = crate::proxy::ProxyOptions::new(&upstream);
+        proxy.report = cli.report.clone();
+        proxy.upstream_timeout = Duration::from_secs_f64(cli.upstream_timeout);
+        proxy.max_validated_body = cli.max_validated_body;
+        return run_proxy(state, listener, proxy, &serve, cli.fail_on_violation).await;
+    }
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    println!(
+        "{} {} ({} operations, {} mode, seed {})",
+        state.api.title,
+        state.api.version,
+        state.api.operations.len(),
+        if options.dynamic { "dynamic" } else { "static" },
+        options.seed
+    );
+    for op in &state.api.operations {
+        println!(
+            "  {:<7} {}{}  ({})",
+            op.method.as_str(),
+            state.api.base_path,
+            op.path,
+            op.name
+        );
+    }
+    println!(
+        "specforge-mock listening on http://{addr}{}",
+        state.api.base_path
+    );
+    let shared = Shared::new(state);
+    // reload when the spec file changes; a broken edit keeps the last good spec
+    {
+        let shared = shared.clone();
+        let path = cli.spec.clone();
+        let options = options.clone();
+        tokio::spawn(async move {
+            let mut last = mtime(&path);
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let now = mtime(&path);
+                if now == last {
+                    continue;
+                }
+                last = now;
+                match load(&path, &options) {
+                    Ok(s) => {
+                        tracing::info!(target: "specforge_mock", "reloaded {} ({} operations)", path.display(), s.api.operations.len());
+                        for w in &s.warnings {
+                            tracing::warn!(target: "specforge_mock", "{w}");
+                        }
+                        shared.replace(s);
+                        release_freed_memory();
+                    }
+                    Err(e) => {
+                        for d in e.errors() {
+                            tracing::error!(target: "specforge_mock", "reload failed, keeping the last good spec: {d}");
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let app = crate::router_for(shared);
+    crate::serve::serve(listener, app, &serve, shutdown_signal()).await;
+    ExitCode::SUCCESS
+}
