@@ -318,8 +318,8 @@ fn server_stubs_round_trip_with_the_generated_client() {
         "round trip failed:\n{stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("4 passed"),
-        "all four round-trip tests ran: {stdout}"
+        stdout.contains("5 passed"),
+        "all five round-trip tests ran: {stdout}"
     );
     assert!(
         stdout.contains("7 passed"),

@@ -131,6 +131,7 @@ fn ir_types_and_their_json_schemas_agree() {
         assert_eq!(n, api.types.len());
         total += n;
     }
-    assert!(total > 500, "checked {total} types");
+    // identical inline schemas are one type, so this counts distinct shapes
+    assert!(total > 300, "checked {total} types");
     println!("{total} types: IR and JSON Schema agree");
 }

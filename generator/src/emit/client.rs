@@ -180,6 +180,7 @@ impl<'a> ClientEmitter<'a> {
             TokenStream::new()
         };
         let AuthCode {
+            secret_fields,
             fields: auth_fields,
             setters: auth_setters,
             apply: auth_apply,
@@ -187,10 +188,22 @@ impl<'a> ClientEmitter<'a> {
         let has_credentials = !auth_apply.is_empty();
         let (credentials_struct, credentials_field, credentials_init) = if has_credentials {
             (
-                quote! {
-                    #[derive(Debug, Clone, Default)]
-                    struct Credentials {
-                        #auth_fields
+                {
+                    let names: Vec<String> = secret_fields.iter().map(|f| f.to_string()).collect();
+                    quote! {
+                        #[derive(Clone, Default)]
+                        struct Credentials {
+                            #auth_fields
+                        }
+
+                        /// Which credentials are set, never their values.
+                        impl ::std::fmt::Debug for Credentials {
+                            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                                f.debug_struct("Credentials")
+                                    #(.field(#names, &self.#secret_fields.as_ref().map(|_| "<redacted>")))*
+                                    .finish()
+                            }
+                        }
                     }
                 },
                 quote! { credentials: Credentials, },
@@ -216,7 +229,7 @@ impl<'a> ClientEmitter<'a> {
             }
 
             /// Why a call failed. `E` is the operation's documented error type.
-            #[derive(Debug)]
+            /// Raw bodies are shown (in `Debug` and `Display`) as text, cut at 512 bytes.
             pub enum Error<E> {
                 /// The server answered with a status the spec documents as an error.
                 Api(ApiResponse<E>),
@@ -247,11 +260,37 @@ impl<'a> ClientEmitter<'a> {
                 }
             }
 
+            /// A raw body as text for people: lossy UTF-8, at most 512 bytes.
+            fn shown(body: &[u8]) -> String {
+                super::runtime::problem::truncate(&String::from_utf8_lossy(body), 512)
+            }
+
+            impl<E: ::std::fmt::Debug> ::std::fmt::Debug for Error<E> {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    match self {
+                        Error::Api(r) => f.debug_tuple("Api").field(r).finish(),
+                        Error::UnexpectedStatus(r) => f
+                            .debug_struct("UnexpectedStatus")
+                            .field("status", &r.status)
+                            .field("headers", &r.headers)
+                            .field("body", &shown(&r.body))
+                            .finish(),
+                        Error::Decode { status, body, message } => f
+                            .debug_struct("Decode")
+                            .field("status", status)
+                            .field("body", &shown(body))
+                            .field("message", message)
+                            .finish(),
+                        Error::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
+                    }
+                }
+            }
+
             impl<E: ::std::fmt::Debug> ::std::fmt::Display for Error<E> {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     match self {
                         Error::Api(r) => write!(f, "documented error status {}: {:?}", r.status, r.body),
-                        Error::UnexpectedStatus(r) => write!(f, "undocumented status {}: {}", r.status, String::from_utf8_lossy(&r.body)),
+                        Error::UnexpectedStatus(r) => write!(f, "undocumented status {}: {}", r.status, shown(&r.body)),
                         Error::Decode { status, message, .. } => write!(f, "cannot decode the {status} response: {message}"),
                         Error::Transport(e) => write!(f, "transport error: {e}"),
                     }
@@ -332,6 +371,7 @@ impl<'a> ClientEmitter<'a> {
     }
 
     fn auth(&mut self) -> AuthCode {
+        let mut secret_fields: Vec<Ident> = Vec::new();
         let schemes = &self.api.security_schemes;
         let bearer = schemes
             .values()
@@ -345,6 +385,7 @@ impl<'a> ClientEmitter<'a> {
         let mut apply_arms = Vec::new();
         if bearer {
             fields.extend(quote! { bearer: Option<String>, });
+            secret_fields.push(format_ident!("bearer"));
             setters.extend(quote! {
                 /// Send `token` as `Authorization: Bearer …` where an operation accepts a bearer, OAuth 2 or OpenID Connect scheme.
                 pub fn with_bearer_token(mut self, token: impl Into<String>) -> Self {
@@ -355,6 +396,7 @@ impl<'a> ClientEmitter<'a> {
         }
         if basic {
             fields.extend(quote! { basic: Option<(String, Option<String>)>, });
+            secret_fields.push(format_ident!("basic"));
             setters.extend(quote! {
                 /// Send HTTP basic credentials where an operation accepts basic authentication.
                 pub fn with_basic_auth(mut self, username: impl Into<String>, password: Option<String>) -> Self {
@@ -383,6 +425,7 @@ impl<'a> ClientEmitter<'a> {
                     let setter = ident(&key_setters[name]);
                     let field = format_ident!("api_key_{}", key_namer.unique(&base));
                     fields.extend(quote! { #field: Option<String>, });
+                    secret_fields.push(field.clone());
                     let where_doc = format!(
                         " Send `key` as the `{key_name}` {} of the `{name}` security scheme.",
                         location.as_str()
@@ -414,6 +457,7 @@ impl<'a> ClientEmitter<'a> {
         if has_arms.is_empty() {
             // no scheme the client can send: no credentials at all
             return AuthCode {
+                secret_fields: Vec::new(),
                 fields: TokenStream::new(),
                 setters,
                 apply: TokenStream::new(),
@@ -439,6 +483,7 @@ impl<'a> ClientEmitter<'a> {
             }
         };
         AuthCode {
+            secret_fields,
             fields,
             setters,
             apply,
@@ -866,6 +911,8 @@ impl<'a> ClientEmitter<'a> {
 
 /// The `Credentials` fields, the `with_…` setters and `authorize` of the client.
 struct AuthCode {
+    /// The credential fields, whose values `Debug` never prints.
+    secret_fields: Vec<Ident>,
     fields: TokenStream,
     setters: TokenStream,
     apply: TokenStream,
