@@ -481,34 +481,23 @@ async fn handle_request(State(proxy): State<Arc<Proxy>>, request: Request) -> Re
     let mut held: Vec<Bytes> = Vec::new();
     let mut size = 0usize;
     loop {
-        match tokio::time::timeout(timeout, stream.next()).await {
-            Err(_) => {
-                let failure = Failure::Timeout;
-                let message = format!(
-                    "the upstream response body stalled: {}",
-                    failure.describe(timeout)
-                );
+        match next_chunk(&mut stream, timeout).await {
+            Err((failure, message)) => {
+                let status = if failure == Failure::Timeout {
+                    StatusCode::GATEWAY_TIMEOUT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
                 return proxy.refuse(
                     id,
                     &pending,
-                    StatusCode::GATEWAY_TIMEOUT,
-                    Some((failure, message.clone())),
-                    &message,
-                );
-            }
-            Ok(Some(Err(e))) => {
-                let (failure, message) = specforge_contract::transport::explain(&e, timeout);
-                let message = format!("the upstream response body broke off: {message}");
-                return proxy.refuse(
-                    id,
-                    &pending,
-                    StatusCode::BAD_GATEWAY,
+                    status,
                     Some((failure, message.clone())),
                     &message,
                 );
             }
             Ok(None) => break,
-            Ok(Some(Ok(chunk))) => {
+            Ok(Some(chunk)) => {
                 size += chunk.len();
                 held.push(chunk);
                 if size > cap {
@@ -550,6 +539,32 @@ async fn handle_request(State(proxy): State<Arc<Proxy>>, request: Request) -> Re
 
 type UpstreamStream = futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>;
 
+/// The next chunk of an upstream body within `timeout`; `Ok(None)` at its end;
+/// a stall or a break named as the failure it is.
+async fn next_chunk(
+    stream: &mut UpstreamStream,
+    timeout: Duration,
+) -> Result<Option<Bytes>, (Failure, String)> {
+    match tokio::time::timeout(timeout, stream.next()).await {
+        Err(_) => Err((
+            Failure::Timeout,
+            format!(
+                "the upstream response body stalled: {}",
+                Failure::Timeout.describe(timeout)
+            ),
+        )),
+        Ok(None) => Ok(None),
+        Ok(Some(Err(e))) => {
+            let (failure, message) = specforge_contract::transport::explain(&e, timeout);
+            Err((
+                failure,
+                format!("the upstream response body broke off: {message}"),
+            ))
+        }
+        Ok(Some(Ok(chunk))) => Ok(Some(chunk)),
+    }
+}
+
 impl Proxy {
     /// Send the upstream response on: whole (report now), or the held part and then
     /// the rest of the stream (report when the stream ends).
@@ -583,24 +598,13 @@ impl Proxy {
             }
             let mut rest = rest;
             while !client_gone {
-                match tokio::time::timeout(timeout, rest.next()).await {
-                    Err(_) => {
-                        failure = Some((
-                            Failure::Timeout,
-                            format!(
-                                "the upstream response body stalled: {}",
-                                Failure::Timeout.describe(timeout)
-                            ),
-                        ));
+                match next_chunk(&mut rest, timeout).await {
+                    Err(f) => {
+                        failure = Some(f);
                         break;
                     }
                     Ok(None) => break,
-                    Ok(Some(Err(e))) => {
-                        let (f, m) = specforge_contract::transport::explain(&e, timeout);
-                        failure = Some((f, format!("the upstream response body broke off: {m}")));
-                        break;
-                    }
-                    Ok(Some(Ok(chunk))) => {
+                    Ok(Some(chunk)) => {
                         if tx.send(Ok(chunk)).await.is_err() {
                             client_gone = true;
                         }

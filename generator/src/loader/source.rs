@@ -360,55 +360,51 @@ impl<'de> serde::de::Visitor<'de> for LenientVisitor {
     }
 }
 
-/// Strings that are numbers written beyond f64's range (what serde_yaml makes of
-/// an overflowing plain scalar), with their pointers.
-fn overflowing_strings(v: &Value, ptr: &str, out: &mut Vec<(String, String)>) {
+/// Call `f` with the pointer and value of every scalar below `v` (at `ptr`).
+fn visit_scalars(v: &Value, ptr: &str, f: &mut impl FnMut(&str, &Value)) {
     match v {
-        Value::String(s) => {
-            let numeric = s.bytes().any(|b| b.is_ascii_digit())
-                && s.bytes()
-                    .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
-            if numeric && s.parse::<f64>().is_ok_and(f64::is_infinite) {
-                out.push((ptr.to_string(), s.clone()));
-            }
-        }
         Value::Array(a) => {
             for (i, c) in a.iter().enumerate() {
-                overflowing_strings(c, &format!("{ptr}/{i}"), out);
+                visit_scalars(c, &format!("{ptr}/{i}"), f);
             }
         }
         Value::Object(m) => {
             for (k, c) in m {
-                overflowing_strings(c, &crate::diagnostics::push_pointer(ptr, k), out);
+                visit_scalars(c, &crate::diagnostics::push_pointer(ptr, k), f);
             }
         }
-        _ => {}
+        scalar => f(ptr, scalar),
     }
+}
+
+/// Strings that are numbers written beyond f64's range (what serde_yaml makes of
+/// an overflowing plain scalar), with their pointers.
+fn overflowing_strings(v: &Value, ptr: &str, out: &mut Vec<(String, String)>) {
+    visit_scalars(v, ptr, &mut |at, value| {
+        let Value::String(s) = value else {
+            return;
+        };
+        let numeric = s.bytes().any(|b| b.is_ascii_digit())
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+        if numeric && s.parse::<f64>().is_ok_and(f64::is_infinite) {
+            out.push((at.to_string(), s.clone()));
+        }
+    });
 }
 
 /// Pointers of numbers that cannot be integers of 64 bits or floats without
 /// losing digits: integers written beyond 2^63 that were read as floats.
 pub fn big_numbers(v: &Value, ptr: &str, out: &mut Vec<String>) {
-    match v {
-        Value::Number(n) => {
+    visit_scalars(v, ptr, &mut |at, value| {
+        if let Value::Number(n) = value {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
                 if f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_776e18 {
-                    out.push(ptr.to_string());
+                    out.push(at.to_string());
                 }
             }
         }
-        Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
-                big_numbers(c, &format!("{ptr}/{i}"), out);
-            }
-        }
-        Value::Object(m) => {
-            for (k, c) in m {
-                big_numbers(c, &crate::diagnostics::push_pointer(ptr, k), out);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 /// Byte offsets where the lines of `text` start (the first is 0).
