@@ -495,8 +495,7 @@ def main():
     if sys.argv[1:] == ["scaling"]:
         # just the growth rows, printed (no rival tools needed)
         os.makedirs(WORK, exist_ok=True)
-        scaling()
-        print("\n".join(OUT))
+        scaling()  # say() prints as it goes
         return
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK, exist_ok=True)

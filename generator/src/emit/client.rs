@@ -212,6 +212,12 @@ impl<'a> ClientEmitter<'a> {
         } else {
             (TokenStream::new(), TokenStream::new(), TokenStream::new())
         };
+        // operations in impl blocks of 64: the printer holds one block's syntax tree
+        // at a time, so a spec with thousands of operations stays small in memory
+        let method_blocks: Vec<TokenStream> = methods
+            .chunks(64)
+            .map(|chunk| quote! { impl Client { #(#chunk)* } })
+            .collect();
         let body = quote! {
             #use_types
 
@@ -341,9 +347,9 @@ impl<'a> ClientEmitter<'a> {
                 #auth_setters
 
                 #auth_apply
-
-                #(#methods)*
             }
+
+            #(#method_blocks)*
 
             /// Append one `name=value` pair to a `Cookie` header value.
             #[allow(dead_code)]
