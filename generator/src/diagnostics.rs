@@ -169,3 +169,66 @@ pub fn unescape_token(token: &str) -> String {
 pub fn push_pointer(base: &str, token: &str) -> String {
     format!("{base}/{}", escape_token(token))
 }
+
+/// One step of a JSON pointer being walked.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The place a walk over a JSON value has reached, kept as steps: the pointer's
+/// text is built only when asked for ([`Place::pointer`]), so a walk that reports
+/// few nodes does not format a string for every node.
+#[derive(Debug, Default)]
+pub(crate) struct Place<'a> {
+    steps: Vec<Step<'a>>,
+}
+
+impl Place<'_> {
+    /// `#/a/b~1c/0` for this place.
+    pub(crate) fn pointer(&self) -> String {
+        let mut out = String::from("#");
+        for step in &self.steps {
+            out.push('/');
+            match step {
+                Step::Key(k) => out.push_str(&escape_token(k)),
+                Step::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+}
+
+/// Visit every node below `v` (itself first, then its children in order) with
+/// the place it is at.
+pub(crate) fn walk_places<'v>(
+    v: &'v serde_json::Value,
+    f: &mut impl FnMut(&Place<'v>, &'v serde_json::Value),
+) {
+    fn go<'v>(
+        v: &'v serde_json::Value,
+        place: &mut Place<'v>,
+        f: &mut impl FnMut(&Place<'v>, &'v serde_json::Value),
+    ) {
+        f(place, v);
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, c) in m {
+                    place.steps.push(Step::Key(k));
+                    go(c, place, f);
+                    place.steps.pop();
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    place.steps.push(Step::Index(i));
+                    go(c, place, f);
+                    place.steps.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    go(v, &mut Place::default(), f);
+}

@@ -365,28 +365,15 @@ fn op_pointer(path: &str, method: Method) -> String {
 /// (`A: {$ref: B}`, `B: {$ref: A}`; `A: {$ref: A}`): an error naming the cycle.
 /// Recursion through a real schema (a property, an item) is not a cycle here.
 fn ref_cycles(doc: &Value) -> Vec<Diagnostic> {
-    fn refs<'v>(v: &'v Value, ptr: String, out: &mut Vec<(String, &'v str)>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::String(r)) = m.get("$ref") {
-                    if r.starts_with('#') {
-                        out.push((ptr.clone(), r));
-                    }
-                }
-                for (k, c) in m {
-                    refs(c, push_pointer(&ptr, k), out);
-                }
+    // only `$ref` holders get a pointer string
+    let mut all: Vec<(String, &str)> = Vec::new();
+    crate::diagnostics::walk_places(doc, &mut |place, v| {
+        if let Some(Value::String(r)) = v.get("$ref") {
+            if r.starts_with('#') && v.is_object() {
+                all.push((place.pointer(), r));
             }
-            Value::Array(a) => {
-                for (i, c) in a.iter().enumerate() {
-                    refs(c, format!("{ptr}/{i}"), out);
-                }
-            }
-            _ => {}
         }
-    }
-    let mut all = Vec::new();
-    refs(doc, "#".into(), &mut all);
+    });
     let target_of: std::collections::HashMap<&str, &str> =
         all.iter().map(|(p, r)| (p.as_str(), *r)).collect();
     let mut done: std::collections::HashSet<String> = std::collections::HashSet::new();

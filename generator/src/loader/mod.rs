@@ -136,7 +136,7 @@ fn load_source(mut source: SourceDoc, keep_bundled: bool) -> Result<LoadedSpec, 
         return Err(LoadError { diagnostics });
     }
     let mut big = Vec::new();
-    source::big_numbers(&bundled, "#", &mut big);
+    source::big_numbers(&bundled, &mut big);
     for ptr in big {
         diagnostics.push(locate(
             &source,

@@ -141,7 +141,7 @@ impl SourceDoc {
     /// the text quotes it (then it is a string on purpose).
     fn refuse_overflowing_numbers(&self) -> Result<(), LoadError> {
         let mut candidates = Vec::new();
-        overflowing_strings(&self.value, "#", &mut candidates);
+        overflowing_strings(&self.value, &mut candidates);
         let mut errors = Vec::new();
         for (pointer, text) in candidates {
             let tokens: Vec<String> = pointer
@@ -360,51 +360,44 @@ impl<'de> serde::de::Visitor<'de> for LenientVisitor {
     }
 }
 
-/// Call `f` with the pointer and value of every scalar below `v` (at `ptr`).
-fn visit_scalars(v: &Value, ptr: &str, f: &mut impl FnMut(&str, &Value)) {
-    match v {
-        Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
-                visit_scalars(c, &format!("{ptr}/{i}"), f);
-            }
+/// Call `f` with the pointer and value of every scalar below `v` for which
+/// `wanted` holds (the walk starts at `#`; pointers are built for those only).
+fn visit_scalars(v: &Value, wanted: impl Fn(&Value) -> bool, f: &mut impl FnMut(String, &Value)) {
+    crate::diagnostics::walk_places(v, &mut |place, value| {
+        if !value.is_object() && !value.is_array() && wanted(value) {
+            f(place.pointer(), value);
         }
-        Value::Object(m) => {
-            for (k, c) in m {
-                visit_scalars(c, &crate::diagnostics::push_pointer(ptr, k), f);
-            }
-        }
-        scalar => f(ptr, scalar),
-    }
+    });
 }
 
 /// Strings that are numbers written beyond f64's range (what serde_yaml makes of
 /// an overflowing plain scalar), with their pointers.
-fn overflowing_strings(v: &Value, ptr: &str, out: &mut Vec<(String, String)>) {
-    visit_scalars(v, ptr, &mut |at, value| {
+fn overflowing_strings(v: &Value, out: &mut Vec<(String, String)>) {
+    let overflows = |value: &Value| {
         let Value::String(s) = value else {
-            return;
+            return false;
         };
         let numeric = s.bytes().any(|b| b.is_ascii_digit())
             && s.bytes()
                 .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
-        if numeric && s.parse::<f64>().is_ok_and(f64::is_infinite) {
-            out.push((at.to_string(), s.clone()));
-        }
+        numeric && s.parse::<f64>().is_ok_and(f64::is_infinite)
+    };
+    visit_scalars(v, overflows, &mut |at, value| {
+        out.push((at, value.as_str().unwrap_or_default().to_string()));
     });
 }
 
 /// Pointers of numbers that cannot be integers of 64 bits or floats without
 /// losing digits: integers written beyond 2^63 that were read as floats.
-pub fn big_numbers(v: &Value, ptr: &str, out: &mut Vec<String>) {
-    visit_scalars(v, ptr, &mut |at, value| {
-        if let Value::Number(n) = value {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_776e18 {
-                    out.push(at.to_string());
-                }
-            }
-        }
-    });
+pub fn big_numbers(v: &Value, out: &mut Vec<String>) {
+    let big = |value: &Value| match value {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|_| n.is_f64())
+            .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_776e18),
+        _ => false,
+    };
+    visit_scalars(v, big, &mut |at, _| out.push(at));
 }
 
 /// Byte offsets where the lines of `text` start (the first is 0).
