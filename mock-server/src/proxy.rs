@@ -442,15 +442,10 @@ async fn handle_request(State(proxy): State<Arc<Proxy>>, request: Request) -> Re
         }
         Ok(Err(e)) => {
             let (failure, message) = specforge_contract::transport::explain(&e, timeout);
-            let status = if failure == Failure::Timeout {
-                StatusCode::GATEWAY_TIMEOUT
-            } else {
-                StatusCode::BAD_GATEWAY
-            };
             return proxy.refuse(
                 id,
                 &pending,
-                status,
+                gateway_status(failure),
                 Some((failure, message.clone())),
                 &format!("the upstream server did not answer: {message}"),
             );
@@ -483,15 +478,10 @@ async fn handle_request(State(proxy): State<Arc<Proxy>>, request: Request) -> Re
     loop {
         match next_chunk(&mut stream, timeout).await {
             Err((failure, message)) => {
-                let status = if failure == Failure::Timeout {
-                    StatusCode::GATEWAY_TIMEOUT
-                } else {
-                    StatusCode::BAD_GATEWAY
-                };
                 return proxy.refuse(
                     id,
                     &pending,
-                    status,
+                    gateway_status(failure),
                     Some((failure, message.clone())),
                     &message,
                 );
@@ -538,6 +528,15 @@ async fn handle_request(State(proxy): State<Arc<Proxy>>, request: Request) -> Re
 }
 
 type UpstreamStream = futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>;
+
+/// What the client gets when the upstream failed: 504 for a timeout, else 502.
+fn gateway_status(failure: Failure) -> StatusCode {
+    if failure == Failure::Timeout {
+        StatusCode::GATEWAY_TIMEOUT
+    } else {
+        StatusCode::BAD_GATEWAY
+    }
+}
 
 /// The next chunk of an upstream body within `timeout`; `Ok(None)` at its end;
 /// a stall or a break named as the failure it is.
