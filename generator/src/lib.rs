@@ -12,5 +12,6 @@ pub mod loader;
 pub mod normalize;
 
 pub use diagnostics::{Diagnostic, LoadError, Severity};
+pub use emit::options::{OperationFilter, Options, OptionsError, Replacements};
 pub use emit::{Difference, GenerateError, Generated, Generator};
 pub use ir::{load_api, Api};

@@ -35,6 +35,10 @@ pub struct MockArgs {
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub delay: u64,
+    /// How many items each paged list holds: list operations that page (page token,
+    /// page number or offset) serve this many items, page by page, then end.
+    #[arg(long, default_value_t = 25)]
+    pub list_total: usize,
     /// Proxy mode: forward every request to this server (scheme://host:port), check the
     /// request and the real response against the spec, return the response unchanged.
     #[arg(long)]
@@ -176,6 +180,7 @@ pub async fn run(cli: MockArgs) -> ExitCode {
         validate_requests: !cli.no_request_validation,
         check_auth: !cli.no_auth_check,
         delay_ms: cli.delay,
+        list_total: cli.list_total,
     };
     let state = match load(&cli.spec, &options) {
         Ok(s) => s,

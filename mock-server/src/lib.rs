@@ -16,6 +16,7 @@
 
 pub mod cli;
 pub mod options;
+mod paging;
 pub mod proxy;
 pub mod respond;
 pub mod serve;
@@ -470,7 +471,16 @@ fn answer(
         Ok(m) => m,
         Err(e) => return no_response(e),
     };
-    match respond::render(state, compiled, response, status, media, prefs, request_key) {
+    match respond::render(
+        state,
+        compiled,
+        response,
+        status,
+        media,
+        prefs,
+        request_key,
+        query,
+    ) {
         Ok(r) => to_response(r),
         Err(e) => no_response(e),
     }
@@ -499,9 +509,18 @@ fn spec_response(
         example: None,
         ..prefs.clone()
     };
-    respond::render(state, compiled, response, code, media, &prefs, request_key)
-        .ok()
-        .map(to_response)
+    respond::render(
+        state,
+        compiled,
+        response,
+        code,
+        media,
+        &prefs,
+        request_key,
+        &[],
+    )
+    .ok()
+    .map(to_response)
 }
 
 fn add_violations(r: &mut Response, violations: &[Violation]) {

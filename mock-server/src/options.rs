@@ -13,6 +13,8 @@ pub struct MockOptions {
     pub check_auth: bool,
     /// Latency added to every response, in milliseconds.
     pub delay_ms: u64,
+    /// How many items a paged list holds (operations the IR finds paging).
+    pub list_total: usize,
 }
 
 impl Default for MockOptions {
@@ -23,6 +25,7 @@ impl Default for MockOptions {
             validate_requests: true,
             check_auth: true,
             delay_ms: 0,
+            list_total: 25,
         }
     }
 }

@@ -185,6 +185,7 @@ pub fn render(
     media: Option<&CompiledMedia>,
     prefs: &Preferences,
     request_key: &str,
+    query: &[(String, String)],
 ) -> Result<Rendered, NoResponse> {
     let op = &state.api.operations[compiled.index];
     let dynamic = prefs.dynamic.unwrap_or(state.options.dynamic);
@@ -204,6 +205,18 @@ pub fn render(
         };
         headers.push(("content-type".to_string(), mt.clone()));
         body = body_for(state, m, &mt, prefs, dynamic, seed)?;
+        // a list that pages: the page the request asks for, out of a finite list
+        let paged = op.pagination.as_ref().is_some_and(|p| p.status == status)
+            && m.kind.is_json()
+            && prefs.example.is_none();
+        if paged {
+            if let Some(page) = serde_json::from_slice(&body)
+                .ok()
+                .and_then(|v| crate::paging::page(state, op, m, query, &v))
+            {
+                body = serde_json::to_vec(&page).unwrap_or(body);
+            }
+        }
     } else if let Some(mt) = response.empty_body_media.first() {
         // no body, but a documented media type: say it, as a strict reader expects
         headers.push(("content-type".to_string(), mt.clone()));

@@ -61,7 +61,7 @@ fn build_workspace(dir: &Path) {
         std::fs::write(
             smoke.join("Cargo.toml"),
             format!(
-                "[package]\nname = \"{spec}-smoke\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{crate_name} = {{ path = \"../{crate_name}\" }}\nreqwest = {{ version = \"0.12\", default-features = false, features = [\"multipart\"] }}\nserde_json = \"1\"\nchrono = {{ version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }}\nuuid = {{ version = \"1\", features = [\"serde\"] }}\ntokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n"
+                "[package]\nname = \"{spec}-smoke\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\n{crate_name} = {{ path = \"../{crate_name}\" }}\nreqwest = {{ version = \"0.13\", default-features = false, features = [\"multipart\"] }}\nserde_json = \"1\"\nchrono = {{ version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }}\nuuid = {{ version = \"1\", features = [\"serde\"] }}\ntokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n"
             ),
         )
         .unwrap();
@@ -81,6 +81,20 @@ fn build_workspace(dir: &Path) {
         members.push(crate_name);
         members.push(format!("{spec}-smoke"));
     }
+    // a user's first program, on the CircleCI and Quay clients
+    let first = dir.join("first-hour");
+    std::fs::create_dir_all(first.join("src")).unwrap();
+    std::fs::write(
+        first.join("Cargo.toml"),
+        "[package]\nname = \"first-hour\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ncircleci-api = { path = \"../circleci-api\" }\nquay-api = { path = \"../quay-api\" }\ntokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("mock-server/tests/fixtures/first-hour/main.rs"),
+        first.join("src/main.rs"),
+    )
+    .unwrap();
+    members.push("first-hour".into());
     let list = members
         .iter()
         .map(|m| format!("\"{m}\""))
@@ -99,28 +113,81 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target/generated"))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_generated_client_calls_every_operation_of_the_mock_through_the_validating_proxy() {
-    let dir = root().join("target/client-roundtrip");
-    build_workspace(&dir);
-    let out = tokio::task::spawn_blocking({
-        let dir = dir.clone();
-        move || {
-            Command::new(env!("CARGO"))
+/// The round-trip workspace, generated and built once for all tests of this file.
+fn built() -> PathBuf {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = root().join("target/client-roundtrip");
+            build_workspace(&dir);
+            let out = Command::new(env!("CARGO"))
                 .args(["build", "--workspace", "--quiet"])
                 .current_dir(&dir)
                 .env("CARGO_TARGET_DIR", target_dir())
                 .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "building the round-trip programs failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+                .unwrap();
+            if out.status.success() {
+                Ok(dir)
+            } else {
+                Err(format!(
+                    "building the round-trip programs failed:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_program_streams_every_page_reads_raw_bodies_and_never_prints_a_token() {
+    let dir = tokio::task::spawn_blocking(built).await.unwrap();
+    // CircleCI: the mock, 23 contexts per list (pages of 10)
+    let api = specforge::load_api(&root().join("specs/circleci.json")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let options = MockOptions {
+        list_total: 23,
+        ..MockOptions::default()
+    };
+    let app = specforge_mock::router(&api, options);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // Quay: a server answering with a body the spec does not document
+    let quay = axum::Router::new().route(
+        "/api/v1/repository",
+        axum::routing::get(|| async {
+            axum::Json(serde_json::json!({
+                "repositories": [{"name": "alpha"}, {"name": "beta"}]
+            }))
+        }),
     );
+    let quay_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let quay_addr = quay_listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(quay_listener, quay).await.unwrap() });
+    let program = target_dir().join("debug/first-hour");
+    let args = [
+        format!("http://{addr}{}", api.base_path),
+        format!("http://{quay_addr}"),
+        "23".to_string(),
+    ];
+    let out =
+        tokio::task::spawn_blocking(move || Command::new(program).args(args).output().unwrap())
+            .await
+            .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("first hour: ok"),
+        "the first-hour program failed (in {}):\n{stdout}{stderr}",
+        dir.display()
+    );
+    assert!(stdout.contains("contexts: 23 (23 distinct)"), "{stdout}");
+    assert!(stdout.contains("<redacted>"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_generated_client_calls_every_operation_of_the_mock_through_the_validating_proxy() {
+    let dir = tokio::task::spawn_blocking(built).await.unwrap();
     let mut failures: Vec<String> = Vec::new();
     for spec in SPECS {
         let api = specforge::load_api(&root().join(format!("specs/{spec}.json"))).unwrap();

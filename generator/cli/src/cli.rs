@@ -76,12 +76,16 @@ pub struct GenerateArgs {
     /// The folder to write the crate into (created if missing).
     #[arg(long)]
     pub out: PathBuf,
-    /// The crate name (default: from the spec title).
+    /// The crate name (default: from the spec title; overrides the config's).
     #[arg(long)]
     pub crate_name: Option<String>,
     /// Also generate the axum server stubs, behind the crate's `server` feature.
     #[arg(long)]
     pub server: bool,
+    /// Generator options from a TOML file: crate name and version, server stubs, extra
+    /// derives, type replacements, operation filter (see README, "Generator options").
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Write a JSON report of every operation and type that could not be typed precisely.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -397,6 +401,7 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         out: dir,
         crate_name,
         server,
+        config,
         report,
         force,
         check,
@@ -404,7 +409,20 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
     let (spec, dir) = (spec.as_path(), dir.as_path());
     let report = report.as_deref();
     let started = std::time::Instant::now();
-    let mut generator = specforge::Generator::from_path(spec)?.server(server);
+    let mut generator = specforge::Generator::from_path(spec)?;
+    if let Some(config) = &config {
+        let options = specforge::Options::from_file(config);
+        generator = match options.and_then(|o| generator.options(o)) {
+            Ok(g) => g,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return Ok(EXIT_ERROR);
+            }
+        };
+    }
+    if server {
+        generator = generator.server(true);
+    }
     if let Some(name) = crate_name {
         generator = generator.crate_name(name);
     }

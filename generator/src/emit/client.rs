@@ -48,6 +48,31 @@ impl BodyKind {
     }
 }
 
+/// The server URL a client uses by default: the first absolute one the spec names.
+pub(crate) fn default_base_url(api: &Api) -> Option<&String> {
+    api.servers.iter().find(|s| s.contains("://"))
+}
+
+/// Every public item of the client module a caller names, for re-export at the
+/// crate root: `Client`, `Error`, `ApiResponse`, the constants and each operation's
+/// `…Params`, `…Success` and `…Error`.
+pub(crate) fn root_exports(api: &Api) -> Vec<Ident> {
+    let mut out: Vec<Ident> = ["ApiResponse", "Client", "Error", "DEFAULT_TIMEOUT"]
+        .iter()
+        .map(|n| format_ident!("{}", n))
+        .collect();
+    if default_base_url(api).is_some() {
+        out.push(format_ident!("DEFAULT_BASE_URL"));
+    }
+    for plan in super::plan::plans(api) {
+        let c = &plan.client;
+        for name in [&c.params, &c.success, &c.error].into_iter().flatten() {
+            out.push(format_ident!("{}", name));
+        }
+    }
+    out
+}
+
 /// The `Client` setter for each API key scheme (`with_api_key_header`...), by scheme name.
 pub fn api_key_setters(api: &Api) -> indexmap::IndexMap<String, String> {
     let mut namer = Namer::with_reserved(&["with_bearer_token", "with_basic_auth"]);
@@ -81,6 +106,25 @@ pub fn arg_type(types: &RustTypes<'_>, t: &TypeRef, prefix: &TokenStream) -> Tok
             let ty = types.rust(t, prefix);
             quote! { &#ty }
         }
+    }
+}
+
+/// A required parameter of a `…_stream` method, declared with the stream's lifetime
+/// `'a` (`name: &'a str`), since the stream calls the method again for every page.
+fn arg_type_in(
+    types: &RustTypes<'_>,
+    t: &TypeRef,
+    prefix: &TokenStream,
+    name: &Ident,
+) -> TokenStream {
+    let ty = arg_type(types, t, prefix);
+    let text = ty.to_string();
+    match text.strip_prefix('&') {
+        Some(rest) => {
+            let rest: TokenStream = rest.parse().unwrap_or_default();
+            quote! { #name: &'a #rest }
+        }
+        None => quote! { #name: #ty },
     }
 }
 
@@ -128,6 +172,7 @@ pub struct ClientEmitter<'a> {
     api: &'a Api,
     degraded: Vec<Degradation>,
     support: TokenStream,
+    middleware: bool,
 }
 
 impl<'a> ClientEmitter<'a> {
@@ -138,6 +183,28 @@ impl<'a> ClientEmitter<'a> {
             api: types.api(),
             degraded: Vec::new(),
             support: TokenStream::new(),
+            middleware: false,
+        }
+    }
+
+    /// Also emit `reqwest_middleware` support, behind the crate's `middleware`
+    /// feature (crate mode only: a build script's module has no features of its own).
+    pub fn middleware_feature(mut self, on: bool) -> Self {
+        self.middleware = on;
+        self
+    }
+
+    /// `on` when the middleware feature is enabled, `off` when it is not.
+    fn with_middleware(&self, on: TokenStream, off: TokenStream) -> TokenStream {
+        if self.middleware {
+            quote! {
+                #[cfg(feature = "middleware")]
+                #on
+                #[cfg(not(feature = "middleware"))]
+                #off
+            }
+        } else {
+            off
         }
     }
 
@@ -150,7 +217,7 @@ impl<'a> ClientEmitter<'a> {
             methods.push(self.operation(&plan, &prefix));
         }
         let auth = self.auth();
-        let default_url = self.api.servers.iter().find(|s| s.contains("://"));
+        let default_url = default_base_url(self.api);
         let default_const = match default_url {
             Some(url) => {
                 let url = url.trim_end_matches('/');
@@ -173,6 +240,18 @@ impl<'a> ClientEmitter<'a> {
             (None, bp) => format!(" A client for the API at `base_url`, which includes the base path (e.g. `http://127.0.0.1:4010{bp}`)."),
         };
         let support = std::mem::take(&mut self.support);
+        let MiddlewareCode {
+            variant: middleware_variant,
+            status: middleware_status,
+            widen: middleware_widen,
+            debug: middleware_debug,
+            display: middleware_display,
+            source: middleware_source,
+            field: middleware_field,
+            init: middleware_init,
+            ctor: middleware_ctor,
+            execute: execute_send,
+        } = self.middleware_code();
         let uses_types = !self.api.types.is_empty();
         let use_types = if uses_types {
             quote! { #[allow(unused_imports)] use super::types; }
@@ -252,6 +331,7 @@ impl<'a> ClientEmitter<'a> {
                 },
                 /// The request could not be sent or the response not read.
                 Transport(::reqwest::Error),
+                #middleware_variant
             }
 
             impl<E> Error<E> {
@@ -262,6 +342,21 @@ impl<'a> ClientEmitter<'a> {
                         Error::UnexpectedStatus(r) => Some(r.status),
                         Error::Decode { status, .. } => Some(*status),
                         Error::Transport(e) => e.status(),
+                        #middleware_status
+                    }
+                }
+            }
+
+            impl Error<::std::convert::Infallible> {
+                /// The same failure as the error of an operation whose documented errors are `E`
+                /// (a `…_raw` method's failure, seen from the typed method).
+                pub fn widen<E>(self) -> Error<E> {
+                    match self {
+                        Error::Api(r) => match r.body {},
+                        Error::UnexpectedStatus(r) => Error::UnexpectedStatus(r),
+                        Error::Decode { status, body, message } => Error::Decode { status, body, message },
+                        Error::Transport(e) => Error::Transport(e),
+                        #middleware_widen
                     }
                 }
             }
@@ -288,6 +383,7 @@ impl<'a> ClientEmitter<'a> {
                             .field("message", message)
                             .finish(),
                         Error::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
+                        #middleware_debug
                     }
                 }
             }
@@ -299,6 +395,7 @@ impl<'a> ClientEmitter<'a> {
                         Error::UnexpectedStatus(r) => write!(f, "undocumented status {}: {}", r.status, shown(&r.body)),
                         Error::Decode { status, message, .. } => write!(f, "cannot decode the {status} response: {message}"),
                         Error::Transport(e) => write!(f, "transport error: {e}"),
+                        #middleware_display
                     }
                 }
             }
@@ -307,6 +404,7 @@ impl<'a> ClientEmitter<'a> {
                 fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
                     match self {
                         Error::Transport(e) => Some(e),
+                        #middleware_source
                         _ => None,
                     }
                 }
@@ -314,11 +412,20 @@ impl<'a> ClientEmitter<'a> {
 
             #credentials_struct
 
+            /// How long one request may take, from connecting to the last byte of the
+            /// response, unless [`Client::with_timeout`] sets another limit.
+            pub const DEFAULT_TIMEOUT: ::std::time::Duration = ::std::time::Duration::from_secs(30);
+
             #[doc = #base_doc]
+            ///
+            /// Requests time out after [`DEFAULT_TIMEOUT`] unless [`Client::with_timeout`] says
+            /// otherwise. `Debug` shows which credentials are set, never their values.
             #[derive(Debug, Clone)]
             pub struct Client {
                 base_url: String,
                 http: ::reqwest::Client,
+                timeout: Option<::std::time::Duration>,
+                #middleware_field
                 #credentials_field
             }
 
@@ -328,10 +435,42 @@ impl<'a> ClientEmitter<'a> {
                     Self::with_http_client(base_url, ::reqwest::Client::new())
                 }
 
-                /// A client for `base_url` that sends through `http` (timeouts, proxies, TLS are yours to set).
+                /// A client for `base_url` that sends through `http` (proxies, TLS and
+                /// connection pools are yours to set; the per-request timeout is
+                /// [`DEFAULT_TIMEOUT`] until [`Client::with_timeout`] changes it).
                 pub fn with_http_client(base_url: impl Into<String>, http: ::reqwest::Client) -> Self {
                     let base_url = base_url.into().trim_end_matches('/').to_string();
-                    Self { base_url, http, #credentials_init }
+                    Self { base_url, http, timeout: Some(DEFAULT_TIMEOUT), #middleware_init #credentials_init }
+                }
+
+                #middleware_ctor
+
+                /// Limit every request to `timeout` (from connecting to the end of the
+                /// response body); `None` lets requests run as long as the `reqwest::Client` allows.
+                pub fn with_timeout(mut self, timeout: Option<::std::time::Duration>) -> Self {
+                    self.timeout = timeout;
+                    self
+                }
+
+                /// The per-request time limit.
+                pub fn timeout(&self) -> Option<::std::time::Duration> {
+                    self.timeout
+                }
+
+                /// Send a built request (with the time limit, through the middleware
+                /// when there is one) and read the whole response.
+                #[allow(dead_code)]
+                async fn execute(&self, req: ::reqwest::RequestBuilder) -> Result<ApiResponse<Vec<u8>>, Error<::std::convert::Infallible>> {
+                    let req = match self.timeout {
+                        Some(t) => req.timeout(t),
+                        None => req,
+                    };
+                    let request = req.build().map_err(Error::Transport)?;
+                    #execute_send
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.map_err(Error::Transport)?.to_vec();
+                    Ok(ApiResponse { status, headers, body })
                 }
 
                 /// The base URL requests go to.
@@ -374,6 +513,56 @@ impl<'a> ClientEmitter<'a> {
             #support
         };
         (body, self.degraded)
+    }
+
+    /// What `reqwest_middleware` support adds to `Error` and `Client`.
+    fn middleware_code(&self) -> MiddlewareCode {
+        let plain_send = quote! {
+            let response = self.http.execute(request).await.map_err(Error::Transport)?;
+        };
+        if !self.middleware {
+            return MiddlewareCode {
+                execute: plain_send,
+                ..MiddlewareCode::default()
+            };
+        }
+        let cfg = quote! { #[cfg(feature = "middleware")] };
+        MiddlewareCode {
+            variant: quote! {
+                /// A middleware of the `reqwest_middleware` client failed.
+                #cfg
+                Middleware(Box<dyn ::std::error::Error + Send + Sync>),
+            },
+            status: quote! { #cfg Error::Middleware(_) => None, },
+            widen: quote! { #cfg Error::Middleware(e) => Error::Middleware(e), },
+            debug: quote! { #cfg Error::Middleware(e) => f.debug_tuple("Middleware").field(e).finish(), },
+            display: quote! { #cfg Error::Middleware(e) => write!(f, "middleware error: {e}"), },
+            source: quote! { #cfg Error::Middleware(e) => Some(e.as_ref()), },
+            field: quote! { #cfg middleware: Option<::reqwest_middleware::ClientWithMiddleware>, },
+            init: quote! { #cfg middleware: None, },
+            ctor: quote! {
+                /// A client for `base_url` whose requests go through `client`'s middleware
+                /// (retries, tracing…). Requests are built as [`Client::new`] builds them.
+                #cfg
+                pub fn with_middleware(base_url: impl Into<String>, client: ::reqwest_middleware::ClientWithMiddleware) -> Self {
+                    let mut this = Self::new(base_url);
+                    this.middleware = Some(client);
+                    this
+                }
+            },
+            execute: self.with_middleware(
+                quote! {
+                    let response = match &self.middleware {
+                        Some(m) => m.execute(request).await.map_err(|e| match e {
+                            ::reqwest_middleware::Error::Reqwest(e) => Error::Transport(e),
+                            ::reqwest_middleware::Error::Middleware(e) => Error::Middleware(e.into()),
+                        })?,
+                        None => self.http.execute(request).await.map_err(Error::Transport)?,
+                    };
+                },
+                plain_send,
+            ),
+        }
     }
 
     fn auth(&mut self) -> AuthCode {
@@ -533,10 +722,27 @@ impl<'a> ClientEmitter<'a> {
             .parameters
             .iter()
             .any(|p| p.location == ParamLocation::Cookie);
+        let mut arg_names: Vec<Ident> = Vec::new();
+        let mut arg_docs: Vec<String> = Vec::new();
+        let described = |p: &Parameter| {
+            p.description
+                .as_deref()
+                .map(|d| format!(": {}", super::docs::sanitize(d).replace('\n', " ")))
+                .unwrap_or_default()
+        };
+        let mut stream_args: Vec<TokenStream> = Vec::new();
         for p in &plan.required {
             let a = ident(&args.snake(&p.name));
             let ty = self.arg_type(&p.schema, prefix);
             arg_decls.push(quote! { #a: #ty });
+            stream_args.push(arg_type_in(self.types, &p.schema, prefix, &a));
+            arg_names.push(a.clone());
+            arg_docs.push(format!(
+                "- `{a}`: `{}` ({} parameter){}",
+                p.name,
+                p.location.as_str(),
+                described(p)
+            ));
             if p.location == ParamLocation::Path {
                 let codec = codec_tokens(p);
                 path_values.insert(p.name.clone(), quote! { #codec.encode_value(&wire(&#a)) });
@@ -548,22 +754,28 @@ impl<'a> ClientEmitter<'a> {
         }
         // optional parameters via a params struct
         let mut params_struct = TokenStream::new();
+        let mut param_fields: std::collections::HashMap<String, Ident> =
+            std::collections::HashMap::new();
         if let Some(sname) = &plan.client.params {
             let sname = format_ident!("{}", sname);
             let mut fnamer = Namer::default();
             let mut fields = Vec::new();
             for p in &plan.optional {
                 let f = ident(&fnamer.snake(&p.name));
+                param_fields.insert(p.name.clone(), f.clone());
                 let ty = self.types.rust(p.schema.non_null(), prefix);
                 let doc = format!(
                     " `{}` ({} parameter){}",
                     p.name,
                     p.location.as_str(),
-                    p.description
-                        .as_deref()
-                        .map(|d| format!(": {}", super::docs::sanitize(d).replace('\n', " ")))
-                        .unwrap_or_default()
+                    described(p)
                 );
+                arg_docs.push(format!(
+                    "- `params.{f}`: `{}` ({} parameter){}",
+                    p.name,
+                    p.location.as_str(),
+                    described(p)
+                ));
                 fields.push(quote! { #[doc = #doc] pub #f: Option<#ty>, });
                 let add = self.add_param(p, quote! { v });
                 let stmt = quote! { if let Some(v) = &params.#f { #add } };
@@ -580,6 +792,8 @@ impl<'a> ClientEmitter<'a> {
                 pub struct #sname { #(#fields)* }
             };
             arg_decls.push(quote! { params: &#sname });
+            stream_args.push(quote! { params: &#sname });
+            arg_names.push(format_ident!("params"));
         }
         // body
         let mut body_stmt = TokenStream::new();
@@ -604,18 +818,18 @@ impl<'a> ClientEmitter<'a> {
                     ),
                 ));
             }
-            let model = |t: &Option<TypeRef>| {
-                t.as_ref()
+            let model = || {
+                bp.model()
                     .map(|s| self.types.rust(s, prefix))
                     .unwrap_or_else(|| quote! { ::serde_json::Value })
             };
             let (ty, send) = match (&bp.body, media.kind) {
-                (BodyType::Model(t), MediaKind::Form) => {
-                    let t = model(t);
+                (BodyType::Model(_), MediaKind::Form) => {
+                    let t = model();
                     (quote! { &#t }, quote! { __req = __req.form(#b); })
                 }
-                (BodyType::Model(t), _) => {
-                    let t = model(t);
+                (BodyType::Model(_), _) => {
+                    let t = model();
                     let set_ct = if mt != "application/json" {
                         quote! { .header(::reqwest::header::CONTENT_TYPE, #mt) }
                     } else {
@@ -645,13 +859,26 @@ impl<'a> ClientEmitter<'a> {
                     )
                 }
             };
+            let body_doc = op
+                .request_body
+                .as_ref()
+                .and_then(|rb| rb.description.as_deref())
+                .map(|d| format!(": {}", super::docs::sanitize(d).replace('\n', " ")))
+                .unwrap_or_default();
             if bp.required {
                 arg_decls.push(quote! { #b: #ty });
                 body_stmt = send;
+                arg_docs.push(format!(
+                    "- `body`: the request body, sent as `{mt}`{body_doc}"
+                ));
             } else {
                 arg_decls.push(quote! { #b: Option<#ty> });
                 body_stmt = quote! { if let Some(#b) = #b { #send } };
+                arg_docs.push(format!(
+                    "- `body`: the request body, sent as `{mt}` (`None`: no body){body_doc}"
+                ));
             }
+            arg_names.push(b);
         }
         // URL: literal text as the template writes it, each parameter encoded for its place
         let mut url_stmts = vec![quote! { let mut __url = self.base_url.clone(); }];
@@ -733,17 +960,26 @@ impl<'a> ClientEmitter<'a> {
             decode,
             items: extra_items,
         } = self.responses(plan, prefix);
+        let summary_line = format!("`{} {}{}`", op.method.as_str(), self.api.base_path, op.path);
         let docs = {
-            let summary_line =
-                format!("`{} {}{}`", op.method.as_str(), self.api.base_path, op.path);
             let deprecated = op.deprecated.then_some("**Deprecated.**");
+            let arguments =
+                (!arg_docs.is_empty()).then(|| format!("# Arguments\n\n{}", arg_docs.join("\n")));
             doc_paragraphs(&[
                 op.docs.summary.as_deref(),
                 op.docs.description.as_deref(),
                 Some(&summary_line),
                 deprecated,
+                arguments.as_deref(),
             ])
         };
+        let raw_name = ident(&plan.client.raw);
+        let raw_docs = doc_paragraphs(&[Some(&format!(
+            "[`Client::{}`] without decoding: the status, headers and body bytes of \
+             whatever the server answers ({summary_line}). For bodies the spec does not \
+             document, or does not describe exactly.",
+            plan.method
+        ))]);
         let mutated =
             !stmts.is_empty() || has_cookies || !body_stmt.is_empty() || !authorize.is_empty();
         let req_binding = if mutated {
@@ -751,9 +987,25 @@ impl<'a> ClientEmitter<'a> {
         } else {
             quote! { __req }
         };
+        let stream = self.stream(
+            plan,
+            prefix,
+            &stream_args,
+            &arg_names,
+            &param_fields,
+            &success_ty,
+            &error_ty,
+        );
         let method_tokens = quote! {
             #docs
             pub async fn #method_name(&self, #(#arg_decls),*) -> Result<ApiResponse<#success_ty>, Error<#error_ty>> {
+                let ApiResponse { status: __status, headers: __headers, body: __bytes } =
+                    self.#raw_name(#(#arg_names),*).await.map_err(Error::widen)?;
+                #decode
+            }
+
+            #raw_docs
+            pub async fn #raw_name(&self, #(#arg_decls),*) -> Result<ApiResponse<Vec<u8>>, Error<::std::convert::Infallible>> {
                 #(#url_stmts)*
                 #query_decl
                 #(#query_stmts)*
@@ -764,16 +1016,211 @@ impl<'a> ClientEmitter<'a> {
                 #cookies_send
                 #body_stmt
                 #authorize
-                let __resp = __req.send().await.map_err(Error::Transport)?;
-                let __status = __resp.status();
-                let __headers = __resp.headers().clone();
-                let __bytes = __resp.bytes().await.map_err(Error::Transport)?.to_vec();
-                #decode
+                self.execute(__req).await
             }
+
+            #stream
         };
         self.support.extend(params_struct);
         self.support.extend(extra_items);
         method_tokens
+    }
+
+    /// The `…_stream` method of an operation that pages: every item, page after
+    /// page, as the IR's paging pattern says to move through the list.
+    #[allow(clippy::too_many_arguments)]
+    fn stream(
+        &mut self,
+        plan: &OperationPlan<'_>,
+        prefix: &TokenStream,
+        stream_args: &[TokenStream],
+        arg_names: &[Ident],
+        param_fields: &std::collections::HashMap<String, Ident>,
+        success_ty: &TokenStream,
+        error_ty: &TokenStream,
+    ) -> TokenStream {
+        use crate::ir::pagination::PageStyle;
+        let op = plan.op;
+        let (Some(name), Some(paging)) = (&plan.client.stream, &op.pagination) else {
+            return TokenStream::new();
+        };
+        let skip = |this: &mut Self, why: &str| {
+            this.degraded.push(Degradation::op(
+                &op.name,
+                &op.pointer,
+                &format!("the operation pages, but has no `…_stream` method: {why}"),
+            ));
+            TokenStream::new()
+        };
+        if plan.client.success.is_some() {
+            return skip(self, "its success responses differ in type");
+        }
+        if plan.body.is_some() {
+            return skip(self, "it takes a request body");
+        }
+        let Some(cursor) = param_fields.get(paging.cursor_param()) else {
+            return skip(self, "its paging parameter is required");
+        };
+        let size = paging.size_param().and_then(|p| param_fields.get(p));
+        let Some(body_ty) = plan
+            .successes()
+            .first()
+            .and_then(|r| r.media)
+            .and_then(|m| m.schema.as_ref())
+        else {
+            return skip(self, "its success body has no schema");
+        };
+        let item = self.types.rust(&paging.item, prefix);
+        // the items of `page` (the decoded body), as a Vec
+        let items = match &paging.items {
+            None => {
+                if matches!(body_ty, TypeRef::Nullable { .. }) {
+                    quote! { page.unwrap_or_default() }
+                } else {
+                    quote! { page }
+                }
+            }
+            Some(field) => {
+                let owner = match self.types.resolve(body_ty.non_null()) {
+                    TypeRef::Named { name } => name.clone(),
+                    _ => return skip(self, "its success body is not an object"),
+                };
+                let Some((f, optional)) = self.types.field(&owner, field) else {
+                    return skip(self, "its items field has no Rust field");
+                };
+                if optional {
+                    quote! { page.#f.unwrap_or_default() }
+                } else {
+                    quote! { page.#f }
+                }
+            }
+        };
+        let integer = |p: &str| {
+            op.parameters
+                .iter()
+                .find(|x| x.name == p)
+                .map(|x| match self.types.resolve(x.schema.non_null()) {
+                    TypeRef::Primitive {
+                        primitive: Primitive::Int32,
+                    } => quote! { i32 },
+                    _ => quote! { i64 },
+                })
+                .unwrap_or_else(|| quote! { i64 })
+        };
+        // a page shorter than the size asked for is the last
+        let last = match size {
+            Some(size) => quote! {
+                items.is_empty() || params.#size.is_some_and(|s| items.len() < usize::try_from(s).unwrap_or(0))
+            },
+            None => quote! { items.is_empty() },
+        };
+        let (advance, how) = match &paging.style {
+            PageStyle::Token { next, .. } => {
+                let owner = match self.types.resolve(body_ty.non_null()) {
+                    TypeRef::Named { name } => name.clone(),
+                    _ => return skip(self, "its success body is not an object"),
+                };
+                let Some((next_field, optional)) = self.types.field(&owner, next) else {
+                    return skip(self, "its next-token field has no Rust field");
+                };
+                let token = if optional {
+                    quote! { page.#next_field }
+                } else {
+                    quote! { Some(page.#next_field) }
+                };
+                (
+                    quote! {
+                        let token: Option<String> = #token;
+                        let items = #items;
+                        let next = match token {
+                            Some(t) if !t.is_empty() && params.#cursor.as_deref() != Some(t.as_str()) => {
+                                let mut params = params;
+                                params.#cursor = Some(t);
+                                Some(params)
+                            }
+                            _ => None,
+                        };
+                    },
+                    format!(
+                        "sends each page's `{next}` back as `{}` until a page has none",
+                        paging.cursor_param()
+                    ),
+                )
+            }
+            PageStyle::Page { first, .. } => {
+                let ty = integer(paging.cursor_param());
+                let first = proc_macro2::Literal::i64_unsuffixed(*first);
+                (
+                    quote! {
+                        let items = #items;
+                        let next = if #last {
+                            None
+                        } else {
+                            let number: #ty = params.#cursor.unwrap_or(#first);
+                            let mut params = params;
+                            params.#cursor = Some(number + 1);
+                            Some(params)
+                        };
+                    },
+                    format!(
+                        "asks for page after page (`{}`) until one is empty or short",
+                        paging.cursor_param()
+                    ),
+                )
+            }
+            PageStyle::Offset { .. } => {
+                let ty = integer(paging.cursor_param());
+                (
+                    quote! {
+                        let items = #items;
+                        let next = if #last {
+                            None
+                        } else {
+                            let offset: #ty = params.#cursor.unwrap_or(0);
+                            let step = #ty::try_from(items.len()).unwrap_or(#ty::MAX);
+                            let mut params = params;
+                            params.#cursor = Some(offset.saturating_add(step));
+                            Some(params)
+                        };
+                    },
+                    format!(
+                        "moves `{}` past each page until one is empty or short",
+                        paging.cursor_param()
+                    ),
+                )
+            }
+        };
+        let method = ident(&plan.method);
+        let name = ident(name);
+        let doc = format!(
+            " Every item of [`Client::{}`], page after page: the stream {how}. \
+             It ends with the first error. `params` says where to start.",
+            plan.method
+        );
+        let _ = success_ty;
+        let call_args = arg_names.iter().map(|a| {
+            if a == "params" {
+                quote! { &params }
+            } else {
+                quote! { #a }
+            }
+        });
+        quote! {
+            #[doc = #doc]
+            pub fn #name<'a>(&'a self, #(#stream_args),*) -> impl ::futures::Stream<Item = Result<#item, Error<#error_ty>>> + 'a {
+                use ::futures::TryStreamExt as _;
+                ::futures::stream::try_unfold(Some(params.clone()), move |state| async move {
+                    let Some(params) = state else {
+                        return Ok(None);
+                    };
+                    let page = self.#method(#(#call_args),*).await?.body;
+                    #advance
+                    let page = ::futures::stream::iter(items.into_iter().map(Ok::<_, Error<#error_ty>>));
+                    Ok(Some((page, next)))
+                })
+                .try_flatten()
+            }
+        }
     }
 
     /// The Rust type of a response body, and the expression decoding it from `__bytes`.
@@ -922,6 +1369,21 @@ struct AuthCode {
     fields: TokenStream,
     setters: TokenStream,
     apply: TokenStream,
+}
+
+/// The `reqwest_middleware` pieces of the client (empty without the feature).
+#[derive(Default)]
+struct MiddlewareCode {
+    variant: TokenStream,
+    status: TokenStream,
+    widen: TokenStream,
+    debug: TokenStream,
+    display: TokenStream,
+    source: TokenStream,
+    field: TokenStream,
+    init: TokenStream,
+    ctor: TokenStream,
+    execute: TokenStream,
 }
 
 /// A response body's Rust type and the expression decoding it from `__bytes`.

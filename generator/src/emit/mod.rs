@@ -5,6 +5,7 @@ pub(crate) mod client;
 pub(crate) mod docs;
 pub(crate) mod format;
 pub(crate) mod names;
+pub mod options;
 pub(crate) mod plan;
 pub(crate) mod rust_types;
 pub(crate) mod server;
@@ -278,6 +279,7 @@ pub struct Generator {
     api: Api,
     spec_path: Option<PathBuf>,
     crate_name: Option<String>,
+    options: options::Options,
     client: bool,
     server: bool,
     standalone: bool,
@@ -300,6 +302,7 @@ impl Generator {
             api,
             spec_path: None,
             crate_name: None,
+            options: options::Options::default(),
             client: true,
             server: false,
             standalone: true,
@@ -310,6 +313,29 @@ impl Generator {
     /// The crate name (default: from the spec title).
     pub fn crate_name(mut self, name: impl Into<String>) -> Self {
         self.crate_name = Some(name.into());
+        self
+    }
+
+    /// Apply `options` (a `specforge.toml`, or built in a `build.rs`): crate name
+    /// and version, server stubs, extra derives, type replacements and the
+    /// operation filter. Filtered-out operations are dropped from the IR here; a
+    /// filter or replacement that names nothing in the spec is a warning.
+    pub fn options(mut self, options: options::Options) -> Result<Self, options::OptionsError> {
+        options.check()?;
+        if let Some(name) = &options.crate_name {
+            self.crate_name = Some(name.clone());
+        }
+        if let Some(server) = options.server {
+            self.server = server;
+        }
+        options.operations.apply(&mut self.api);
+        self.options = options;
+        Ok(self)
+    }
+
+    /// The crate version (default `0.1.0`).
+    pub fn crate_version(mut self, version: impl Into<String>) -> Self {
+        self.options.crate_version = Some(version.into());
         self
     }
 
@@ -352,8 +378,13 @@ impl Generator {
         })
     }
 
-    fn modules(&self) -> Modules {
-        let types = rust_types::RustTypes::new(&self.api);
+    /// The type mapper, with the options' derives and replacements.
+    fn rust_types(&self, warnings: &mut Vec<Diagnostic>) -> rust_types::RustTypes<'_> {
+        rust_types::RustTypes::new(&self.api).with_options(&self.options, warnings)
+    }
+
+    fn modules(&self, warnings: &mut Vec<Diagnostic>) -> Modules {
+        let types = self.rust_types(warnings);
         let (types_body, mut degraded) = types.emit_all();
         let client_body = if self.client {
             let (b, d) = client::ClientEmitter::new(&types).emit();
@@ -381,7 +412,8 @@ impl Generator {
     pub fn generate_crate(&self) -> Result<Generated, GenerateError> {
         // one module at a time: each is emitted, printed and dropped before the next,
         // so that only one module's tokens are in memory
-        let types = rust_types::RustTypes::new(&self.api);
+        let mut warnings = self.api.warnings.clone();
+        let types = self.rust_types(&mut warnings);
         let (types_body, mut degraded) = types.emit_all();
         let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
         let mut files = Vec::new();
@@ -396,22 +428,41 @@ impl Generator {
             )),
             self.api.description.as_deref(),
         ]);
+        // every model at the root; the client's own names (below) win over a model's
+        let types_glob = if self.api.types.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { pub use types::*; }
+        };
         let mut lib = quote! {
             #crate_doc
             #![deny(missing_docs)]
             pub mod types;
+            #types_glob
+            pub use chrono;
+            pub use serde_json;
+            pub use uuid;
         };
         if self.client {
-            let (body, d) = client::ClientEmitter::new(&types).emit();
+            let (body, d) = client::ClientEmitter::new(&types)
+                .middleware_feature(true)
+                .emit();
             degraded.extend(d);
             let mut tokens = quote! { #![doc = " The async client."] #![allow(#lints)] };
             tokens.extend(body);
             files.push(rust_file("src/client.rs", tokens)?);
+            let exports = client::root_exports(&self.api);
             lib.extend(quote! {
                 #[cfg(feature = "client")]
                 pub mod client;
                 #[cfg(feature = "client")]
-                pub use client::{ApiResponse, Client, Error};
+                pub use client::{#(#exports),*};
+                #[cfg(feature = "client")]
+                pub use futures;
+                #[cfg(feature = "client")]
+                pub use reqwest;
+                #[cfg(feature = "middleware")]
+                pub use reqwest_middleware;
             });
         }
         if self.server {
@@ -423,6 +474,8 @@ impl Generator {
             lib.extend(quote! {
                 #[cfg(feature = "server")]
                 pub mod server;
+                #[cfg(feature = "server")]
+                pub use axum;
             });
         }
         let degradations = sorted(degraded);
@@ -440,7 +493,6 @@ impl Generator {
             path: "README.md".into(),
             contents: self.render(README_TEMPLATE)?,
         });
-        let mut warnings = self.api.warnings.clone();
         if self.rustfmt {
             // the runtime files are copied verbatim, already formatted
             let runtime: Vec<PathBuf> = runtime_files().into_iter().map(|f| f.path).collect();
@@ -460,10 +512,12 @@ impl Generator {
     /// Generate one Rust file holding `pub mod types`, `pub mod client` (and `pub mod
     /// server`), for `include!` from a build script. The including crate needs the
     /// dependencies listed in the generated crate's Cargo.toml (serde, serde_json,
-    /// chrono, uuid, percent-encoding, base64; reqwest for the client; axum,
-    /// serde_path_to_error, serde_urlencoded and tracing for the server).
+    /// chrono, uuid, percent-encoding, base64; reqwest and futures for the client;
+    /// axum, serde_path_to_error, serde_urlencoded and tracing for the server). Models
+    /// and the client's names are re-exported beside the modules, as in a crate's root.
     pub fn generate_module(&self) -> Result<Generated, GenerateError> {
-        let modules = self.modules();
+        let mut warnings = self.api.warnings.clone();
+        let modules = self.modules(&mut warnings);
         let types_body = &modules.types;
         let client_body = &modules.client;
         let server_body = &modules.server;
@@ -474,11 +528,16 @@ impl Generator {
             #[allow(#lints)]
             pub mod types { #types_body }
         };
+        if !self.api.types.is_empty() {
+            tokens.extend(quote! { pub use types::*; });
+        }
         if self.client {
+            let exports = client::root_exports(&self.api);
             tokens.extend(quote! {
                 /// The async client.
                 #[allow(#lints)]
                 pub mod client { #client_body }
+                pub use client::{#(#exports),*};
             });
         }
         if self.server {
@@ -490,7 +549,6 @@ impl Generator {
         }
         tokens.extend(runtime_module()?);
         let mut files = vec![rust_file("module.rs", tokens)?];
-        let mut warnings = self.api.warnings.clone();
         if self.rustfmt {
             format::rustfmt_all(&mut files, |_| true, &mut warnings);
         }
@@ -577,12 +635,12 @@ impl Generator {
                 args.join(", ")
             )
         });
-        let example_params = api
-            .operations
+        let plans = plan::plans(api);
+        let example_params = plans
             .iter()
-            .find(|o| o.parameters.iter().any(|p| !p.required))
-            .map(|o| format!("{}Params", names::camel(&o.name)))
+            .find_map(|p| p.client.params.clone())
             .unwrap_or_else(|| "ListThingsParams".into());
+        let example_stream = plans.iter().find_map(|p| p.client.stream.clone());
         let base = api
             .servers
             .iter()
@@ -596,7 +654,7 @@ impl Generator {
         tmpl.render(minijinja::context! {
             crate_name => crate_name,
             crate_ident => crate_name.replace('-', "_"),
-            version => "0.1.0",
+            version => self.options.crate_version.as_deref().unwrap_or("0.1.0"),
             title => api.title,
             api_version => api.version,
             spec_version => api.spec_version.label(),
@@ -607,6 +665,7 @@ impl Generator {
             example_base_url => base.trim_end_matches('/'),
             example_call => example_call,
             example_params => example_params,
+            example_stream => example_stream,
             auth_setters => setters,
             auth_descriptions => descriptions,
         })

@@ -75,6 +75,11 @@ impl Namer {
         }
     }
 
+    /// Take `name` without handing it out.
+    pub fn reserve(&mut self, name: &str) {
+        self.used.insert(name.to_lowercase());
+    }
+
     /// `base`, or `base_2`, `base_3`... (`Base2` for UpperCamel names) whichever is free.
     pub fn unique(&mut self, base: &str) -> String {
         let camel_case = base.starts_with(|c: char| c.is_ascii_uppercase());
@@ -113,6 +118,10 @@ const RESERVED_METHODS: &[&str] = &[
     "authenticate",
     "with_bearer_token",
     "with_basic_auth",
+    "with_timeout",
+    "timeout",
+    "with_middleware",
+    "execute",
     "clone",
     "clone_from",
     "fmt",
@@ -137,7 +146,7 @@ pub fn operation_methods(api: &crate::ir::Api) -> indexmap::IndexMap<String, Str
     let setters = super::client::api_key_setters(api);
     let mut namer = Namer::with_reserved(RESERVED_METHODS);
     for s in setters.values() {
-        namer.used.insert(s.to_lowercase());
+        namer.reserve(s);
     }
     api.operations
         .iter()

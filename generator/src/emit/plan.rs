@@ -55,6 +55,19 @@ pub(crate) struct RequestBodyPlan<'a> {
     pub others: Vec<&'a str>,
 }
 
+impl RequestBodyPlan<'_> {
+    /// The model a client passes for a model body: the schema's type, without its
+    /// nullability when the body is optional (`Option<&T>`, never `Option<&Option<T>>`:
+    /// no body is the `None`). `None` for free-form JSON and for other body kinds.
+    pub fn model(&self) -> Option<&TypeRef> {
+        match &self.body {
+            BodyType::Model(Some(t)) if self.required => Some(t),
+            BodyType::Model(Some(t)) => Some(t.non_null()),
+            _ => None,
+        }
+    }
+}
+
 /// One documented response.
 pub(crate) struct ResponsePlan<'a> {
     /// The response.
@@ -75,6 +88,10 @@ pub(crate) struct ClientNames {
     pub success: Option<String>,
     /// `…Error`, when error responses are documented.
     pub error: Option<String>,
+    /// The method that returns the response undecoded (`…_raw`).
+    pub raw: String,
+    /// The method that follows pages (`…_stream`), when the operation paginates.
+    pub stream: Option<String>,
 }
 
 /// Names in the server module.
@@ -157,6 +174,24 @@ const SERVER_RESERVED: &[&str] = &["api", "router", "problem", "fromparam"];
 /// The plans of every operation, in document order.
 pub(crate) fn plans(api: &Api) -> Vec<OperationPlan<'_>> {
     let methods = operation_methods(api);
+    // companion methods (`…_raw`, `…_stream`) never take an operation's own name
+    let mut companions = Namer::default();
+    for m in methods.values() {
+        companions.reserve(m);
+    }
+    let companion_names: IndexMap<&str, (String, Option<String>)> = api
+        .operations
+        .iter()
+        .map(|op| {
+            let method = &methods[&op.name];
+            let raw = companions.unique(&format!("{method}_raw"));
+            let stream = op
+                .pagination
+                .is_some()
+                .then(|| companions.unique(&format!("{method}_stream")));
+            (op.name.as_str(), (raw, stream))
+        })
+        .collect();
     let mut client_namer = Namer::with_reserved(CLIENT_RESERVED);
     let mut server_namer = Namer::with_reserved(SERVER_RESERVED);
     api.operations
@@ -216,6 +251,8 @@ pub(crate) fn plans(api: &Api) -> Vec<OperationPlan<'_>> {
                     params: None,
                     success: None,
                     error: None,
+                    raw: companion_names[op.name.as_str()].0.clone(),
+                    stream: companion_names[op.name.as_str()].1.clone(),
                 },
                 server: ServerNames {
                     inputs: Vec::new(),

@@ -16,6 +16,12 @@ pub struct RustTypes<'a> {
     idents: IndexMap<String, String>,
     /// Spec types shadow std prelude names: spell std types out in full.
     qualified: bool,
+    /// Extra derives on every model, as paths.
+    derives: Vec<(String, TokenStream)>,
+    /// User types for formats.
+    formats: std::collections::HashMap<Primitive, TokenStream>,
+    /// User types for named IR types (which are then not emitted).
+    replaced: std::collections::HashMap<String, TokenStream>,
 }
 
 impl<'a> RustTypes<'a> {
@@ -36,7 +42,75 @@ impl<'a> RustTypes<'a> {
             api,
             idents,
             qualified,
+            derives: Vec::new(),
+            formats: std::collections::HashMap::new(),
+            replaced: std::collections::HashMap::new(),
         }
+    }
+
+    /// Apply the derives and type replacements of `options` (already checked).
+    /// A replacement naming nothing in the spec is a warning in `warnings`.
+    pub fn with_options(
+        mut self,
+        options: &super::options::Options,
+        warnings: &mut Vec<crate::Diagnostic>,
+    ) -> Self {
+        let path = |text: &str| -> TokenStream { text.parse().unwrap_or_default() };
+        self.derives = options
+            .derives
+            .iter()
+            .map(|d| {
+                let last = d.rsplit("::").next().unwrap_or(d).trim().to_string();
+                (last, path(d))
+            })
+            .collect();
+        for (format, ty) in &options.replace.formats {
+            let p = match format.as_str() {
+                "date-time" => Primitive::DateTime,
+                "date" => Primitive::Date,
+                "uuid" => Primitive::Uuid,
+                "int32" => Primitive::Int32,
+                "int64" => Primitive::Int64,
+                "float" => Primitive::Float,
+                "double" => Primitive::Double,
+                "byte" => Primitive::Byte,
+                "binary" => Primitive::Binary,
+                _ => continue,
+            };
+            self.formats.insert(p, path(ty));
+        }
+        for (schema, ty) in &options.replace.schemas {
+            let component = format!(
+                "#/components/schemas/{}",
+                crate::diagnostics::escape_token(schema)
+            );
+            let found = self
+                .api
+                .types
+                .values()
+                .find(|d| d.pointer == component)
+                .or_else(|| self.api.types.get(schema));
+            match found {
+                Some(def) => {
+                    self.replaced.insert(def.name.clone(), path(ty));
+                }
+                None => warnings.push(crate::Diagnostic::warning(
+                    "#/components/schemas",
+                    format!("type replacement: the spec has no schema named {schema:?}"),
+                )),
+            }
+        }
+        self
+    }
+
+    /// The extra derives not already in `present` (by last path segment).
+    fn extra_derives(&self, present: &[&str]) -> TokenStream {
+        let extra = self
+            .derives
+            .iter()
+            .filter(|(last, _)| !present.contains(&last.as_str()))
+            .map(|(_, p)| p);
+        quote! { #(#extra,)* }
     }
 
     fn std_option(&self) -> TokenStream {
@@ -76,6 +150,21 @@ impl<'a> RustTypes<'a> {
         ident(self.idents.get(name).map(String::as_str).unwrap_or("Value"))
     }
 
+    /// The Rust field name of the property `wire` of the struct type `name`, and
+    /// whether the field is an `Option` (optional or nullable).
+    pub fn field(&self, name: &str, wire: &str) -> Option<(proc_macro2::Ident, bool)> {
+        let Some(TypeKind::Struct { fields, .. }) = self.api.types.get(name).map(|d| &d.kind)
+        else {
+            return None;
+        };
+        let names = field_names(&mut Namer::default(), fields);
+        fields
+            .iter()
+            .zip(names)
+            .find(|(f, _)| f.name == wire)
+            .map(|(f, n)| (ident(&n), !f.required || f.nullable))
+    }
+
     /// The IR.
     pub fn api(&self) -> &'a Api {
         self.api
@@ -86,6 +175,7 @@ impl<'a> RustTypes<'a> {
     pub fn rust(&self, t: &TypeRef, prefix: &TokenStream) -> TokenStream {
         match t {
             TypeRef::Named { name } => match self.api.types.get(name) {
+                Some(_) if self.replaced.contains_key(name) => self.replaced[name].clone(),
                 Some(_) => {
                     let id = self.ident_of(name);
                     quote! { #prefix #id }
@@ -204,7 +294,9 @@ impl<'a> RustTypes<'a> {
         let mut out = TokenStream::new();
         let mut degraded = Vec::new();
         for def in self.api.types.values() {
-            out.extend(self.emit(def, &mut degraded));
+            if !self.replaced.contains_key(&def.name) {
+                out.extend(self.emit(def, &mut degraded));
+            }
         }
         (out, degraded)
     }
@@ -219,6 +311,9 @@ impl<'a> RustTypes<'a> {
 
     /// The Rust type of a primitive inside JSON models.
     pub fn primitive(&self, p: Primitive) -> TokenStream {
+        if let Some(user) = self.formats.get(&p) {
+            return user.clone();
+        }
         match p {
             Primitive::String | Primitive::Byte | Primitive::Binary => self.std_string(),
             other => primitive_type(other),
@@ -265,7 +360,8 @@ impl<'a> RustTypes<'a> {
             }
             TypeKind::Enum { values, primitive } => {
                 if *primitive == Primitive::String && values.iter().all(Value::is_string) {
-                    emit_string_enum(&name, &docs, values)
+                    let extra = self.extra_derives(STRING_ENUM_DERIVES);
+                    emit_string_enum(&name, &docs, values, extra)
                 } else {
                     degraded.push(Degradation::ty(&def.name, &def.pointer, "enum of non-string values: a plain number/boolean type; the allowed values are listed in its docs"));
                     let ty = self.primitive(*primitive);
@@ -290,9 +386,10 @@ impl<'a> RustTypes<'a> {
                 }
                 if def.recursive {
                     let ty = self.rust(target, &empty);
+                    let extra = self.extra_derives(MODEL_DERIVES);
                     quote! {
                         #docs
-                        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, #extra)]
                         #[serde(transparent)]
                         pub struct #name(pub #ty);
                     }
@@ -315,8 +412,7 @@ impl<'a> RustTypes<'a> {
     ) -> TokenStream {
         let mut namer = Namer::default();
         let mut out_fields = Vec::new();
-        for f in fields {
-            let fname = namer.snake(&f.name);
+        for (f, fname) in fields.iter().zip(field_names(&mut namer, fields)) {
             let fid = ident(&fname);
             let wire = &f.name;
             let rename = if fname != *wire {
@@ -382,9 +478,10 @@ impl<'a> RustTypes<'a> {
         } else {
             TokenStream::new()
         };
+        let extra = self.extra_derives(MODEL_DERIVES);
         quote! {
             #docs
-            #[derive(Debug, Clone, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[derive(Debug, Clone, #default PartialEq, ::serde::Serialize, ::serde::Deserialize, #extra)]
             pub struct #name { #(#out_fields)* }
         }
     }
@@ -421,9 +518,10 @@ impl<'a> RustTypes<'a> {
             let prop = discriminator.unwrap_or_default();
             let unknown = format!("unknown {prop} {{}}");
             let missing = format!("missing discriminator property {prop}");
+            let extra = self.extra_derives(MODEL_DERIVES);
             quote! {
                 #docs
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, #extra)]
                 #[serde(untagged)]
                 pub enum #name { #(#vs)* }
 
@@ -440,15 +538,40 @@ impl<'a> RustTypes<'a> {
                 }
             }
         } else {
+            let extra = self.extra_derives(MODEL_DERIVES);
             quote! {
                 #docs
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, #extra)]
                 #[serde(untagged)]
                 pub enum #name { #(#vs)* }
             }
         }
     }
 }
+
+/// What every model derives (extra derives with these names are not repeated).
+const MODEL_DERIVES: &[&str] = &[
+    "Debug",
+    "Clone",
+    "Default",
+    "PartialEq",
+    "Serialize",
+    "Deserialize",
+];
+
+/// What string enums derive (they serialize by hand, as their wire text).
+const STRING_ENUM_DERIVES: &[&str] = &[
+    "Debug",
+    "Clone",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "PartialOrd",
+    "Ord",
+    "Serialize",
+    "Deserialize",
+    "Default",
+];
 
 static INT64: TypeRef = TypeRef::Primitive {
     primitive: Primitive::Int64,
@@ -488,6 +611,11 @@ fn variant_name(t: &TypeRef, types: &RustTypes<'_>) -> String {
     }
 }
 
+/// The Rust names of a struct's fields, in order (one rule for the struct and its readers).
+fn field_names(namer: &mut Namer, fields: &[Field]) -> Vec<String> {
+    fields.iter().map(|f| namer.snake(&f.name)).collect()
+}
+
 /// The Rust type of a primitive (fully qualified for strings).
 pub fn primitive_type(p: Primitive) -> TokenStream {
     match p {
@@ -507,6 +635,7 @@ fn emit_string_enum(
     name: &proc_macro2::Ident,
     docs: &TokenStream,
     values: &[Value],
+    extra: TokenStream,
 ) -> TokenStream {
     let mut namer = Namer::with_reserved(&["unknown"]);
     let strs: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
@@ -526,7 +655,7 @@ fn emit_string_enum(
     let variant_docs: Vec<String> = strs.iter().map(|v| format!(" The value {v:?}.")).collect();
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #extra)]
         pub enum #name {
             #( #[doc = #variant_docs] #variants, )*
             /// A value this crate did not know when it was generated.

@@ -71,15 +71,15 @@ pub fn smoke_program(
                 let media = bp.media;
                 let (decl, pass) = match &bp.body {
                     BodyType::Model(_) => {
-                        let ty = media
-                            .schema
-                            .as_ref()
+                        let ty = bp
+                            .model()
                             .map(|s| types.rust(s, &prefix))
                             .unwrap_or_else(|| quote! { serde_json::Value });
                         let value = media
                             .json_schema
                             .as_ref()
                             .map(|s| g.value(s, None))
+                            .filter(|v| bp.required || !v.is_null())
                             .unwrap_or(serde_json::json!({}));
                         let json = Literal::string(&value.to_string());
                         let what = format!("{} body", op.name);

@@ -226,6 +226,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
                 description: str_of(op, "description"),
             },
             pointer: ptr,
+            pagination: None,
         });
     }
     if auth_header_ops > 0 {
@@ -270,6 +271,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
                 op.template.texts.insert(p.name.clone(), text);
             }
         }
+        op.pagination = super::pagination::detect(op, &type_map);
     }
 
     let mut warnings = spec.diagnostics.clone();

@@ -4,6 +4,7 @@ pub(crate) mod json_schema;
 pub(crate) mod lower;
 pub(crate) mod model;
 pub mod naming;
+pub mod pagination;
 pub(crate) mod recursion;
 pub(crate) mod types;
 pub mod wire;

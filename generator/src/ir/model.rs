@@ -124,6 +124,9 @@ pub struct Operation {
     pub docs: Docs,
     /// JSON pointer of the operation in the input document.
     pub pointer: String,
+    /// How the operation pages through a list, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<super::pagination::Paging>,
 }
 
 impl Operation {
