@@ -336,3 +336,65 @@ fn specforge_mock_runs_the_mock() {
         "{line}"
     );
 }
+
+#[test]
+fn generate_reads_options_from_a_config_file_and_refuses_a_bad_one() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/circleci.json");
+    let spec = spec.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("specforge.toml");
+    std::fs::write(
+        &config,
+        "crate-name = \"circle-ops\"\ncrate-version = \"3.0.0\"\n[operations]\nids = [\"listContexts\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("crate");
+    let o = run(&[
+        "generate",
+        spec,
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("generated circle-ops (1 operations"),
+        "{}",
+        text(&o.stdout)
+    );
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("version = \"3.0.0\""));
+    // the flag wins over the file
+    let o = run(&[
+        "generate",
+        spec,
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--crate-name",
+        "from-flag",
+        "--check",
+    ]);
+    assert!(
+        text(&o.stderr).contains("differs: Cargo.toml"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(&config, "[operations]\ntagz = [\"x\"]\n").unwrap();
+    let bad = run(&[
+        "generate",
+        spec,
+        "--out",
+        out.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let e = text(&bad.stderr);
+    assert!(
+        e.contains("specforge.toml") && e.contains("line 2") && e.contains("tagz"),
+        "{e}"
+    );
+}
