@@ -1,0 +1,364 @@
+//! Resources inferred from the paths alone, for a stateful mock (and any other
+//! consumer that wants "create, then read what was created"): a collection path
+//! with `POST` creates; the path one parameter segment below it is the item
+//! (`GET` reads, `PUT` replaces, `PATCH` merges, `DELETE` removes); `GET` on the
+//! collection lists. A nested collection (`/repos/{repo_id}/secrets`) is scoped by
+//! its parents' path values.
+//!
+//! The item parameter is paired with a field of the created object: the same name
+//! (`id`, `repository`), or its last word (`context-id` → `id`, `secretName` →
+//! `name`), looked up in the create response's schema and then the request body's.
+//! Operations that cannot be paired stay stateless, each with the reason.
+
+use super::model::{Api, Method, Operation, TypeKind, TypeRef};
+use super::wire::preferred;
+use super::{MediaKind, PathPart, PathSegment};
+use serde::Serialize;
+
+/// What each operation of a resource does to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// `POST` on the collection.
+    Create,
+    /// `GET` on the collection.
+    List,
+    /// `GET` on the item.
+    Read,
+    /// `PUT` on the item.
+    Replace,
+    /// `PATCH` on the item.
+    Merge,
+    /// `DELETE` on the item.
+    Delete,
+}
+
+/// One resource: a collection and (when paired) its items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// The collection's path template (`/repos/{repo_id}/secrets`): its name.
+    pub path: String,
+    /// How many path parameters scope the collection (its parents).
+    pub parents: usize,
+    /// The operations, by role.
+    pub operations: Vec<(Role, String)>,
+    /// The item path's parameter, when items are paired.
+    pub id_param: Option<String>,
+    /// The field of a stored object that holds its id.
+    pub id_field: Option<String>,
+    /// Where a list response holds the items: `None` for a body that is the array,
+    /// else the array property.
+    pub list_items: Option<String>,
+}
+
+impl Resource {
+    /// The operation playing `role`, by IR name.
+    pub fn operation(&self, role: Role) -> Option<&str> {
+        self.operations
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, o)| o.as_str())
+    }
+}
+
+/// The resources of an API and the operations left stateless.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Resources {
+    /// Resources, in document order of their create operation.
+    pub resources: Vec<Resource>,
+    /// Operations outside every resource, with why.
+    pub stateless: Vec<(String, String)>,
+}
+
+impl Resources {
+    /// The resource `op` (IR name) belongs to, and its role there.
+    pub fn role_of(&self, op: &str) -> Option<(&Resource, Role)> {
+        self.resources.iter().find_map(|r| {
+            r.operations
+                .iter()
+                .find(|(_, o)| o == op)
+                .map(|(role, _)| (r, *role))
+        })
+    }
+}
+
+const ITEMS_FIELDS: &[&str] = &[
+    "items", "data", "results", "entries", "values", "records", "elements", "list", "nodes",
+];
+
+/// Do two templates have the same segments, parameters compared by position only?
+fn same_shape(a: &[PathSegment], b: &[PathSegment]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.parts.len() == y.parts.len()
+                && x.parts.iter().zip(&y.parts).all(|(p, q)| match (p, q) {
+                    (PathPart::Literal(l), PathPart::Literal(m)) => l == m,
+                    (PathPart::Param(_), PathPart::Param(_)) => true,
+                    _ => false,
+                })
+        })
+}
+
+/// The one parameter of a segment that is nothing else.
+fn lone_param(s: &PathSegment) -> Option<&str> {
+    match s.parts.as_slice() {
+        [PathPart::Param(p)] => Some(p),
+        _ => None,
+    }
+}
+
+fn key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The words of a name (`context-id` → context, id; `secretName` → secret, name).
+fn words(name: &str) -> Vec<String> {
+    heck::ToSnakeCase::to_snake_case(name)
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The property names of a JSON body's object schema (through aliases and `allOf`).
+fn object_fields(api: &Api, t: &TypeRef) -> Vec<String> {
+    let mut cur = t;
+    for _ in 0..32 {
+        match cur {
+            TypeRef::Nullable { inner } => cur = inner,
+            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Alias { target }) => cur = target,
+                Some(TypeKind::Struct { fields, .. }) => {
+                    return fields.iter().map(|f| f.name.clone()).collect()
+                }
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        }
+    }
+    Vec::new()
+}
+
+/// The JSON body schema of an operation's usual success response.
+fn success_body(op: &Operation) -> Option<&TypeRef> {
+    let (i, _) = op.usual_response()?;
+    let m = preferred(&op.responses[i].content)?;
+    matches!(m.kind, MediaKind::Json | MediaKind::JsonSuffix)
+        .then_some(m.schema.as_ref())
+        .flatten()
+}
+
+fn request_body(op: &Operation) -> Option<&TypeRef> {
+    let rb = op.request_body.as_ref()?;
+    let m = preferred(&rb.content)?;
+    matches!(m.kind, MediaKind::Json | MediaKind::JsonSuffix)
+        .then_some(m.schema.as_ref())
+        .flatten()
+}
+
+/// Where a list body holds its items: the body itself (an array), or its one array
+/// property (the paging decision's, when the operation pages).
+fn list_items(api: &Api, op: &Operation) -> Option<Option<String>> {
+    if let Some(p) = &op.pagination {
+        return Some(p.items.clone());
+    }
+    let Some(body) = success_body(op) else {
+        // a list whose body the spec does not document: the statuses still tell
+        return op
+            .usual_response()
+            .filter(|(i, _)| op.responses[*i].content.is_empty())
+            .map(|_| None);
+    };
+    let mut cur = body;
+    for _ in 0..32 {
+        match cur {
+            TypeRef::Nullable { inner } => cur = inner,
+            TypeRef::Array { .. } => return Some(None),
+            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Alias { target }) => cur = target,
+                Some(TypeKind::Struct { fields, .. }) => {
+                    // an array property named as lists' items are, or after the collection
+                    let last = op
+                        .template
+                        .segments
+                        .iter()
+                        .rev()
+                        .find_map(|s| s.literal())
+                        .map(key)
+                        .unwrap_or_default();
+                    return fields
+                        .iter()
+                        .filter(|f| is_array(api, &f.schema))
+                        .find(|f| {
+                            let k = key(&f.name);
+                            ITEMS_FIELDS.contains(&k.as_str())
+                                || (!last.is_empty() && k.starts_with(&last[..last.len().min(5)]))
+                        })
+                        .map(|f| Some(f.name.clone()));
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn is_array(api: &Api, t: &TypeRef) -> bool {
+    let mut cur = t;
+    for _ in 0..32 {
+        match cur {
+            TypeRef::Nullable { inner } => cur = inner,
+            TypeRef::Array { .. } => return true,
+            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+                Some(TypeKind::Alias { target }) => cur = target,
+                _ => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Infer the resources of `api`.
+pub fn infer(api: &Api) -> Resources {
+    let mut out = Resources::default();
+    let mut claimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for create in api.operations.iter().filter(|o| o.method == Method::Post) {
+        if claimed.contains(create.name.as_str()) {
+            continue;
+        }
+        let Some(body) = request_body(create) else {
+            continue;
+        };
+        let collection = &create.template.segments;
+        // the collection must not be an item of another collection being created
+        let mut operations = vec![(Role::Create, create.name.clone())];
+        let list = api.operations.iter().find(|o| {
+            o.method == Method::Get && same_shape(&o.template.segments, collection)
+        });
+        let mut list_items_at = None;
+        if let Some(l) = list {
+            if let Some(items) = list_items(api, l) {
+                operations.push((Role::List, l.name.clone()));
+                list_items_at = Some(items);
+            }
+        }
+        // the item path: one lone parameter segment below the collection
+        let items: Vec<&Operation> = api
+            .operations
+            .iter()
+            .filter(|o| {
+                let s = &o.template.segments;
+                s.len() == collection.len() + 1
+                    && same_shape(&s[..collection.len()], collection)
+                    && lone_param(&s[collection.len()]).is_some()
+            })
+            .collect();
+        let mut id_param = None;
+        let mut id_field = None;
+        if let Some(first) = items.first() {
+            let param = lone_param(&first.template.segments[collection.len()])
+                .unwrap_or_default()
+                .to_string();
+            let mut fields = success_body(create)
+                .map(|t| object_fields(api, t))
+                .unwrap_or_default();
+            fields.extend(object_fields(api, body));
+            let wanted = {
+                let mut w = vec![key(&param)];
+                let ws = words(&param);
+                if let Some(last) = ws.last() {
+                    w.push(key(last));
+                }
+                w.push("id".to_string());
+                w
+            };
+            // the same name, its last word, `id`; else the longest field name the
+            // parameter ends with (`orgname` → `name`, `labelid` → `id`)
+            let field = wanted
+                .iter()
+                .find_map(|k| fields.iter().find(|f| key(f) == *k))
+                .or_else(|| {
+                    let p = key(&param);
+                    fields
+                        .iter()
+                        .filter(|f| key(f).len() >= 2 && p.ends_with(&key(f)))
+                        .max_by_key(|f| key(f).len())
+                })
+                .cloned();
+            match field {
+                Some(f) => {
+                    for o in &items {
+                        let role = match o.method {
+                            Method::Get => Role::Read,
+                            Method::Put => Role::Replace,
+                            Method::Patch => Role::Merge,
+                            Method::Delete => Role::Delete,
+                            _ => continue,
+                        };
+                        if operations.iter().all(|(r, _)| *r != role) {
+                            operations.push((role, o.name.clone()));
+                        }
+                    }
+                    id_param = Some(param);
+                    id_field = Some(f);
+                }
+                None => {
+                    for o in &items {
+                        out.stateless.push((
+                            o.name.clone(),
+                            format!(
+                                "its path parameter '{param}' matches no field of what {} creates",
+                                create.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if operations.len() == 1 {
+            // nothing lists or reads what it would create
+            continue;
+        }
+        for (_, o) in &operations {
+            claimed.insert(api.operation(o).map(|o| o.name.as_str()).unwrap_or(""));
+        }
+        let parents = collection
+            .iter()
+            .flat_map(|s| &s.parts)
+            .filter(|p| matches!(p, PathPart::Param(_)))
+            .count();
+        out.resources.push(Resource {
+            path: create.path.clone(),
+            parents,
+            operations,
+            id_param,
+            id_field,
+            list_items: list_items_at.flatten(),
+        });
+    }
+    let paired: std::collections::HashSet<&str> = out
+        .resources
+        .iter()
+        .flat_map(|r| r.operations.iter().map(|(_, o)| o.as_str()))
+        .chain(out.stateless.iter().map(|(o, _)| o.as_str()))
+        .collect();
+    let mut rest = Vec::new();
+    for op in &api.operations {
+        if paired.contains(op.name.as_str()) {
+            continue;
+        }
+        let why = match op.method {
+            Method::Post if request_body(op).is_none() => "a POST without a JSON body",
+            Method::Post => "nothing lists or reads what this POST creates",
+            _ => "not under a collection that has a POST with a JSON body",
+        };
+        rest.push((op.name.clone(), why.to_string()));
+    }
+    out.stateless.extend(rest);
+    out
+}
