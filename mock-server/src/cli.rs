@@ -39,6 +39,20 @@ pub struct MockArgs {
     /// page number or offset) serve this many items, page by page, then end.
     #[arg(long, default_value_t = 25)]
     pub list_total: usize,
+    /// Keep what clients create: resources inferred from the spec (POST creates, GET
+    /// reads and lists, PUT/PATCH change, DELETE removes), per `X-Specforge-Session`.
+    #[arg(long)]
+    pub stateful: bool,
+    /// With --stateful: initial objects, a JSON file of collection paths (below the
+    /// base path) to arrays of objects: `{"/repos/7/secrets": [{"name": "a"}]}`.
+    #[arg(long, requires = "stateful")]
+    pub seed_data: Option<PathBuf>,
+    /// Where the admin API (journal, counts, state) and the dashboard are served.
+    #[arg(long, default_value = "/__specforge")]
+    pub admin_prefix: String,
+    /// How many exchanges the journal keeps for the admin API and the dashboard.
+    #[arg(long, default_value_t = 1000)]
+    pub journal_size: usize,
     /// Proxy mode: forward every request to this server (scheme://host:port), check the
     /// request and the real response against the spec, return the response unchanged.
     #[arg(long)]
@@ -181,7 +195,24 @@ pub async fn run(cli: MockArgs) -> ExitCode {
         check_auth: !cli.no_auth_check,
         delay_ms: cli.delay,
         list_total: cli.list_total,
+        stateful: cli.stateful,
+        seed_data: None,
+        admin_prefix: format!("/{}", cli.admin_prefix.trim_matches('/')),
+        journal_size: cli.journal_size,
     };
+    let mut options = options;
+    if let Some(file) = &cli.seed_data {
+        let parsed = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(v) => options.seed_data = Some(v),
+            Err(e) => {
+                eprintln!("error: cannot read the seed data {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let state = match load(&cli.spec, &options) {
         Ok(s) => s,
         Err(e) => {
@@ -196,6 +227,19 @@ pub async fn run(cli: MockArgs) -> ExitCode {
     }
     for w in &state.warnings {
         eprintln!("{w}");
+    }
+    if let Some(path) = state.admin_conflict() {
+        eprintln!(
+            "error: the spec documents {path}, under the admin prefix {}; choose another with --admin-prefix",
+            options.admin_prefix
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(seed) = &options.seed_data {
+        if let Err(e) = crate::stateful::resolve_seed(&state, seed) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     }
     release_freed_memory();
     let listener = match tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await {
@@ -238,9 +282,16 @@ pub async fn run(cli: MockArgs) -> ExitCode {
             op.name
         );
     }
+    if options.stateful {
+        print!("{}", crate::stateful::report(&state));
+    }
     println!(
         "specforge-mock listening on http://{addr}{}",
         state.api.base_path
+    );
+    println!(
+        "dashboard and admin API: http://{addr}{}/",
+        options.admin_prefix
     );
     let shared = Shared::new(state);
     // reload when the spec file changes; a broken edit keeps the last good spec

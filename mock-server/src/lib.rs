@@ -14,13 +14,16 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod cli;
+pub mod journal;
 pub mod options;
 mod paging;
 pub mod proxy;
 pub mod respond;
 pub mod serve;
 pub mod state;
+pub mod stateful;
 pub mod validate;
 
 pub use options::MockOptions;
@@ -57,8 +60,10 @@ impl Shared {
         }
     }
 
-    /// Swap in a new state (after the spec changed).
-    pub fn replace(&self, state: MockState) {
+    /// Swap in a new state (after the spec changed); the journal and the stored
+    /// objects carry over.
+    pub fn replace(&self, mut state: MockState) {
+        state.runtime = self.current().runtime.clone();
         let new = Arc::new(state);
         match self.inner.write() {
             Ok(mut g) => *g = new,
@@ -178,10 +183,28 @@ fn cors(headers: &mut HeaderMap, request: &HeaderMap) {
 
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let state = shared.current();
+    let started = std::time::Instant::now();
     let method = request.method().clone();
     let uri = request.uri().clone();
     let request_headers = request.headers().clone();
-    let mut response = serve(&state, request).await;
+    // the admin API and the dashboard (unless a spec path lies below the prefix)
+    let prefix = state.options.admin_prefix.trim_end_matches('/');
+    let path = uri.path();
+    if !prefix.is_empty()
+        && (path == prefix || path.starts_with(&format!("{prefix}/")))
+        && state.admin_conflict().is_none()
+    {
+        if path == prefix {
+            return axum::response::Redirect::permanent(&format!("{prefix}/")).into_response();
+        }
+        let query = validate::query_pairs(uri.query());
+        let session = stateful::session_of(&request_headers);
+        let mut r = admin::handle(&state, &method, &path[prefix.len()..], &query, &session);
+        cors(r.headers_mut(), &request_headers);
+        return r;
+    }
+    let mut request_body = axum::body::Bytes::new();
+    let mut response = serve(&state, request, &mut request_body).await;
     cors(response.headers_mut(), &request_headers);
     response
         .headers_mut()
@@ -208,10 +231,36 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         response.status().as_u16(),
         if violations.is_empty() { String::new() } else { format!(" violations: {violations}") }
     );
-    response
+    // the journal: the response is in memory already (the mock renders whole bodies)
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let entry = journal::Entry {
+        id: 0,
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        method: method.to_string(),
+        path: uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        operation: op,
+        status: parts.status.as_u16(),
+        session: stateful::session_of(&request_headers),
+        violations: if violations.is_empty() {
+            Vec::new()
+        } else {
+            violations.split("; ").map(str::to_string).collect()
+        },
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        request: journal::Message::new(&request_headers, &request_body),
+        response: journal::Message::new(&parts.headers, &bytes),
+    };
+    state.runtime.journal().record(entry);
+    Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn serve(state: &MockState, request: Request) -> Response {
+async fn serve(state: &MockState, request: Request, captured: &mut axum::body::Bytes) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     // CORS preflight
@@ -327,6 +376,7 @@ async fn serve(state: &MockState, request: Request) -> Response {
             return problem(status, title, &v.message.clone(), &[v]);
         }
     };
+    *captured = body.clone();
     let prefs = respond::Preferences::read(
         parts.headers.get("prefer").and_then(|v| v.to_str().ok()),
         &query,
@@ -460,6 +510,20 @@ fn answer(
             Err(validate::Refusal::Unauthorized(_)) => {}
         }
     }
+    if state.options.stateful {
+        let req = stateful::Request {
+            op_index,
+            headers,
+            path_values,
+            query,
+            body,
+            prefs,
+            request_key,
+        };
+        if let Some(r) = stateful::answer(state, &req) {
+            return r;
+        }
+    }
     let (response, status) = match respond::choose(op, compiled, prefs.code) {
         Ok(x) => x,
         Err(e) => return no_response(e),
@@ -499,6 +563,32 @@ fn spec_response(
         .responses
         .iter()
         .find(|r| r.status == StatusSpec::Code(code))?;
+    render_status(state, op_index, response, code, prefs, request_key)
+}
+
+/// The response the spec documents for `code`, by the IR's status precedence
+/// (the code, its range, `default`).
+fn covering_response(
+    state: &MockState,
+    op_index: usize,
+    code: u16,
+    prefs: &respond::Preferences,
+    request_key: &str,
+) -> Option<Response> {
+    let i = state.api.operations[op_index].response_index_for(code)?;
+    let response = &state.ops[op_index].responses[i];
+    render_status(state, op_index, response, code, prefs, request_key)
+}
+
+fn render_status(
+    state: &MockState,
+    op_index: usize,
+    response: &state::CompiledResponse,
+    code: u16,
+    prefs: &respond::Preferences,
+    request_key: &str,
+) -> Option<Response> {
+    let compiled = &state.ops[op_index];
     let media = response
         .media
         .iter()

@@ -15,6 +15,14 @@ pub struct MockOptions {
     pub delay_ms: u64,
     /// How many items a paged list holds (operations the IR finds paging).
     pub list_total: usize,
+    /// Keep what clients create (resources inferred from the spec), per session.
+    pub stateful: bool,
+    /// Initial objects, by concrete collection path (`{"/repos/7/secrets": [{..}]}`).
+    pub seed_data: Option<serde_json::Value>,
+    /// Where the admin API and the dashboard live (never a spec path).
+    pub admin_prefix: String,
+    /// How many exchanges the journal keeps.
+    pub journal_size: usize,
 }
 
 impl Default for MockOptions {
@@ -26,6 +34,10 @@ impl Default for MockOptions {
             check_auth: true,
             delay_ms: 0,
             list_total: 25,
+            stateful: false,
+            seed_data: None,
+            admin_prefix: "/__specforge".into(),
+            journal_size: 1000,
         }
     }
 }

@@ -34,9 +34,13 @@ pub fn page(
     media: &CompiledMedia,
     query: &[(String, String)],
     body: &Value,
+    stored: Option<&[Value]>,
 ) -> Option<Value> {
     let paging = op.pagination.as_ref()?;
-    let total = state.options.list_total as u64;
+    let total = match stored {
+        Some(items) => items.len() as u64,
+        None => state.options.list_total as u64,
+    };
     let window = window(op, paging, query);
     let start = window.offset.min(total);
     let end = window.offset.saturating_add(window.size).min(total);
@@ -48,6 +52,10 @@ pub fn page(
         .and_then(|s| item_schema(s, state.response_set.defs(), paging.items.as_deref()));
     let mut items = Vec::new();
     for i in start..end {
+        if let Some(stored) = stored {
+            items.push(stored[i as usize].clone());
+            continue;
+        }
         let item_seed = seed ^ stable_hash(&[&i.to_string()]);
         let item = match &item_schema {
             Some(schema) => {

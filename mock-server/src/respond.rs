@@ -212,7 +212,7 @@ pub fn render(
         if paged {
             if let Some(page) = serde_json::from_slice(&body)
                 .ok()
-                .and_then(|v| crate::paging::page(state, op, m, query, &v))
+                .and_then(|v| crate::paging::page(state, op, m, query, &v, None))
             {
                 body = serde_json::to_vec(&page).unwrap_or(body);
             }

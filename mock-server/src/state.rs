@@ -65,6 +65,32 @@ pub struct MockState {
     pub request_set: SchemaSet,
     /// Problems found while compiling: invalid examples, schemas the validator refused, routing conflicts.
     pub warnings: Vec<Diagnostic>,
+    /// The resources the IR infers (used with `--stateful`).
+    pub resources: specforge::ir::resources::Resources,
+    /// What outlives a reload of the spec: the journal and the stored objects.
+    pub runtime: std::sync::Arc<Runtime>,
+}
+
+/// The mock's mutable state: the request journal and, with `--stateful`, the
+/// stored objects. Kept across reloads of the spec.
+#[derive(Debug)]
+pub struct Runtime {
+    /// The last exchanges.
+    pub journal: std::sync::Mutex<crate::journal::Journal>,
+    /// Stored objects per session.
+    pub store: std::sync::Mutex<crate::stateful::Store>,
+}
+
+impl Runtime {
+    /// The journal, even after a panic elsewhere poisoned its lock.
+    pub fn journal(&self) -> std::sync::MutexGuard<'_, crate::journal::Journal> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The store, even after a panic elsewhere poisoned its lock.
+    pub fn store(&self) -> std::sync::MutexGuard<'_, crate::stateful::Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Where a request path and method lead.
@@ -248,7 +274,12 @@ impl MockState {
                     .cmp(&api.operations[*a].template.specificity())
             });
         }
-        Self {
+        let resources = specforge::ir::resources::infer(&api);
+        let runtime = std::sync::Arc::new(Runtime {
+            journal: std::sync::Mutex::new(crate::journal::Journal::new(options.journal_size)),
+            store: std::sync::Mutex::new(crate::stateful::Store::default()),
+        });
+        let mut state = Self {
             api,
             options,
             ops,
@@ -257,7 +288,26 @@ impl MockState {
             response_set,
             request_set,
             warnings,
+            resources,
+            runtime,
+        };
+        if let Some(seed) = state.options.seed_data.clone() {
+            match crate::stateful::resolve_seed(&state, &seed) {
+                Ok(seed) => *state.runtime.store() = crate::stateful::Store::with_seed(seed),
+                Err(e) => state.warnings.push(Diagnostic::warning("#/paths", e)),
+            }
         }
+        state
+    }
+
+    /// A spec path that the admin prefix would hide, if there is one.
+    pub fn admin_conflict(&self) -> Option<String> {
+        let prefix = self.options.admin_prefix.trim_end_matches('/');
+        self.api.operations.iter().find_map(|op| {
+            let full = format!("{}{}", self.api.base_path, op.path);
+            (full == prefix || full.starts_with(&format!("{prefix}/")))
+                .then(|| format!("{} {full}", op.method.as_str()))
+        })
     }
 }
 

@@ -5,8 +5,8 @@ pub(crate) mod lower;
 pub(crate) mod model;
 pub mod naming;
 pub mod pagination;
-pub mod resources;
 pub(crate) mod recursion;
+pub mod resources;
 pub(crate) mod types;
 pub mod wire;
 

@@ -237,9 +237,10 @@ pub fn infer(api: &Api) -> Resources {
         let collection = &create.template.segments;
         // the collection must not be an item of another collection being created
         let mut operations = vec![(Role::Create, create.name.clone())];
-        let list = api.operations.iter().find(|o| {
-            o.method == Method::Get && same_shape(&o.template.segments, collection)
-        });
+        let list = api
+            .operations
+            .iter()
+            .find(|o| o.method == Method::Get && same_shape(&o.template.segments, collection));
         let mut list_items_at = None;
         if let Some(l) = list {
             if let Some(items) = list_items(api, l) {
