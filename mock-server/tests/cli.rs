@@ -147,3 +147,72 @@ fn quiet_logs_no_line_per_request() {
         let _ = mock.child.kill();
     }
 }
+
+#[test]
+fn stateful_prints_its_resources_and_keeps_state_across_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    let text = "openapi: 3.0.3\ninfo: {title: Things, version: '1'}\npaths:\n  /things:\n    post:\n      requestBody: {content: {application/json: {schema: {type: object, properties: {id: {type: string}, n: {type: integer}}}}}}\n      responses: {'201': {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}, n: {type: integer}}}}}}}\n    get:\n      responses: {'200': {description: ok, content: {application/json: {schema: {type: array, items: {type: object}}}}}}\n  /things/{thing_id}:\n    get:\n      parameters: [{name: thing_id, in: path, required: true, schema: {type: string}}]\n      responses: {'200': {description: ok, content: {application/json: {schema: {type: object}}}}, '404': {description: gone}}\n  /ping:\n    get:\n      responses: {'204': {description: pong}}\n";
+    std::fs::write(&spec, text).unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(&seed, r#"{"/things": [{"id": "s1", "n": 1}]}"#).unwrap();
+    let (mut mock, url) = Mock::start_with(
+        &spec,
+        &["--stateful", "--seed-data", seed.to_str().unwrap()],
+    );
+    mock.wait_for("/things (item {thing_id} = field id): create create_thing, list list_things, read get_thing");
+    mock.wait_for(
+        "stateless (1): not under a collection that has a POST with a JSON body: get_ping",
+    );
+    let admin = mock.wait_for("dashboard and admin API: http://");
+    assert!(admin.ends_with("/__specforge/"), "{admin}");
+    let http = reqwest::blocking::Client::new();
+    let r = http
+        .post(format!("{url}/things"))
+        .json(&serde_json::json!({"id": "t2", "n": 2}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let read = |id: &str| {
+        http.get(format!("{url}/things/{id}"))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(read("s1"), 200, "seeded");
+    assert_eq!(read("t2"), 200, "created");
+    assert_eq!(read("t3"), 404);
+    // a reload keeps what was stored
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&spec, text.replace("Things", "Things v2")).unwrap();
+    mock.wait_for("reloaded");
+    assert_eq!(read("t2"), 200);
+}
+
+#[test]
+fn an_admin_prefix_over_a_spec_path_or_bad_seed_data_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(&spec, "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /__specforge/x:\n    get:\n      responses: {'200': {description: ok}}\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_specforge-mock"))
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("GET /__specforge/x") && err.contains("--admin-prefix"),
+        "{err}"
+    );
+    let seed = dir.path().join("seed.json");
+    std::fs::write(&seed, r#"{"/nowhere": [{}]}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_specforge-mock"))
+        .arg(&spec)
+        .args(["--admin-prefix", "/_admin", "--stateful", "--seed-data"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("seed data for /nowhere"), "{err}");
+}
