@@ -219,16 +219,9 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
 
 fn options(url: String) -> VerifyOptions {
     VerifyOptions {
-        url,
-        operations: Vec::new(),
-        exclude: Vec::new(),
-        skip_status: Vec::new(),
         seed: 3,
-        headers: vec![],
         timeout: Duration::from_secs(10),
-        follow_redirects: false,
-        deadline: None,
-        progress: false,
+        ..VerifyOptions::new(&url)
     }
 }
 

@@ -16,16 +16,11 @@ fn verify_passes_for_every_implemented_operation() {
     let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json");
     let api = specforge::load_api(&spec).unwrap();
     let options = VerifyOptions {
-        url: format!("http://{addr}"),
-        operations: Vec::new(),
-        exclude: Vec::new(),
         skip_status: vec![501],
         seed: 7,
         headers: vec![("Authorization".into(), "Bearer demo-token".into())],
         timeout: Duration::from_secs(10),
-        follow_redirects: false,
-        deadline: None,
-        progress: false,
+        ..VerifyOptions::new(&format!("http://{addr}"))
     };
     let results = verify(&api, &options);
     let failed: Vec<String> = results

@@ -98,14 +98,46 @@ pub struct GenerateArgs {
     pub check: bool,
 }
 
+/// `specforge verify --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// A table, failures with a curl command that repeats them.
+    Table,
+    /// One JSON document.
+    Json,
+    /// GitHub Actions annotations, then the summary.
+    Github,
+}
+
 /// `specforge verify`'s arguments.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// The spec (JSON or YAML; `-` for stdin).
     pub spec: PathBuf,
-    /// The server's URL (scheme, host and port; the spec's base path is added).
+    /// The server's URL: scheme, host and port, with or without the spec's base path
+    /// (`http://127.0.0.1:8000` and `http://127.0.0.1:8000/api` are the same).
     #[arg(long)]
     pub url: String,
+    /// Valid requests per operation: the plain one (examples first), numbers at their
+    /// maximum, at their minimum, then generated values (deterministic under --seed).
+    #[arg(long, default_value_t = 1)]
+    pub cases: usize,
+    /// Also send requests that break the spec in one place each (a missing required
+    /// parameter, a wrong type, out of enum or bounds, a missing or broken body, no
+    /// credentials); each must get a 4xx.
+    #[arg(long)]
+    pub negative: bool,
+    /// Also run create → read → delete → read chains on the resources inferred from the
+    /// paths: what was created must be readable, and gone after the delete.
+    #[arg(long)]
+    pub chains: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: usize,
+    /// How to print the results on standard output: a table, JSON, or GitHub Actions
+    /// annotations (`::error` lines).
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+    pub format: VerifyFormat,
     /// Only operations whose name matches this glob (`list_*`, `get_repo?`); repeatable.
     #[arg(long)]
     pub operations: Vec<String>,
@@ -332,6 +364,11 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let VerifyArgs {
         spec,
         url,
+        cases,
+        negative,
+        chains,
+        concurrency,
+        format,
         operations,
         exclude,
         skip_status,
@@ -369,6 +406,10 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         follow_redirects,
         deadline: max_time.map(std::time::Duration::from_secs),
         progress: !quiet,
+        cases,
+        negative,
+        chains,
+        concurrency,
     };
     let results = specforge_contract::verify::verify(&api, &options);
     if results.is_empty() {
@@ -379,7 +420,12 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         );
         return Ok(EXIT_ERROR);
     }
-    let _ = write!(out, "{}", specforge_contract::verify::table(&results));
+    let text = match format {
+        VerifyFormat::Table => specforge_contract::verify::table(&results),
+        VerifyFormat::Json => specforge_contract::verify::json(&results),
+        VerifyFormat::Github => specforge_contract::verify::github(spec, &results),
+    };
+    let _ = write!(out, "{text}");
     if let Some(path) = junit {
         if let Err(e) = std::fs::write(
             path,

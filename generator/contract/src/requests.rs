@@ -61,8 +61,226 @@ impl<'a> Sampler<'a> {
         seed: u64,
         overrides: &[(String, Value)],
     ) -> SampleRequest {
-        build(self.api, &self.set, op, seed, overrides)
+        build(
+            self.api,
+            &self.set,
+            op,
+            seed,
+            overrides,
+            Variant::Plain,
+            None,
+        )
     }
+
+    /// A valid request of one [`Variant`].
+    pub fn variant(
+        &self,
+        op: &Operation,
+        seed: u64,
+        overrides: &[(String, Value)],
+        variant: Variant,
+    ) -> SampleRequest {
+        build(self.api, &self.set, op, seed, overrides, variant, None)
+    }
+
+    /// Requests that each break the spec in one place (a missing required
+    /// parameter, a value of the wrong type, out of its enum or bounds, a missing or
+    /// malformed body, a missing required property, no credentials), each with the
+    /// rule it breaks. A server should answer every one with a 4xx.
+    pub fn negatives(
+        &self,
+        op: &Operation,
+        seed: u64,
+        overrides: &[(String, Value)],
+    ) -> Vec<Negative> {
+        let mut out = Vec::new();
+        let mut add = |rule: String, m: Mutation<'_>| {
+            out.push(Negative {
+                rule,
+                request: build(
+                    self.api,
+                    &self.set,
+                    op,
+                    seed,
+                    overrides,
+                    Variant::Plain,
+                    Some(&m),
+                ),
+            })
+        };
+        for p in &op.parameters {
+            let at = format!("{} parameter '{}'", p.location.as_str(), p.name);
+            let s = &p.json_schema;
+            if p.required && matches!(p.location, ParamLocation::Query | ParamLocation::Header) {
+                add(format!("the required {at} is missing"), Mutation::Omit(p));
+            }
+            if matches!(p.location, ParamLocation::Path | ParamLocation::Query) {
+                if has_type(s, "integer") || has_type(s, "number") {
+                    add(
+                        format!("{at} is not a number"),
+                        Mutation::Raw(p, "not-a-number".into()),
+                    );
+                }
+                if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+                    add(
+                        format!("{at} is above its maximum {max}"),
+                        Mutation::Raw(p, number_text(max + 1.0)),
+                    );
+                }
+                if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+                    add(
+                        format!("{at} is below its minimum {min}"),
+                        Mutation::Raw(p, number_text(min - 1.0)),
+                    );
+                }
+                if s.get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.iter().all(Value::is_string))
+                {
+                    add(
+                        format!("{at} is not one of its enum values"),
+                        Mutation::Raw(p, "specforge-not-in-enum".into()),
+                    );
+                }
+            }
+        }
+        if let Some(rb) = &op.request_body {
+            if let Some(media) = specforge::ir::wire::preferred(&rb.content) {
+                if rb.required {
+                    add("the required body is missing".into(), Mutation::NoBody);
+                }
+                if matches!(media.kind, MediaKind::Json | MediaKind::JsonSuffix) {
+                    add(
+                        "the body is not JSON".into(),
+                        Mutation::BodyBytes(b"{\"unterminated".to_vec()),
+                    );
+                    if let Some(schema) = media.json_schema.as_ref() {
+                        let object = resolve(schema, self.set.defs());
+                        if has_type(object, "object") {
+                            add(
+                                "the body is an array, not an object".into(),
+                                Mutation::BodyValue(Value::Array(Vec::new())),
+                            );
+                        }
+                        let required: Vec<String> = object
+                            .get("required")
+                            .and_then(Value::as_array)
+                            .map(|r| {
+                                r.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_string)
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        if let Some(first) = required.first() {
+                            add(
+                                format!("the body's required property '{first}' is missing"),
+                                Mutation::DropProperty(first.clone()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let open = op.security.is_empty() || op.security.iter().any(|r| r.schemes.is_empty());
+        if !open {
+            add(
+                "no credentials, where the operation requires them".into(),
+                Mutation::NoCredentials,
+            );
+        }
+        out
+    }
+}
+
+/// Which valid request to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// Required parameters only, examples first.
+    Plain,
+    /// Every parameter; bounded numbers at their maximum.
+    High,
+    /// Every parameter; bounded numbers at their minimum.
+    Low,
+    /// Every parameter, generated with this extra seed.
+    Generated(u64),
+}
+
+/// A request that breaks the spec in one place.
+#[derive(Debug, Clone)]
+pub struct Negative {
+    /// The rule it breaks, in words.
+    pub rule: String,
+    /// The request.
+    pub request: SampleRequest,
+}
+
+/// One change that makes a valid request invalid.
+enum Mutation<'p> {
+    Omit(&'p Parameter),
+    Raw(&'p Parameter, String),
+    NoBody,
+    BodyValue(Value),
+    BodyBytes(Vec<u8>),
+    DropProperty(String),
+    NoCredentials,
+}
+
+fn has_type(schema: &Value, ty: &str) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == ty,
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == ty),
+        _ => false,
+    }
+}
+
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+fn resolve<'s>(schema: &'s Value, defs: &'s indexmap::IndexMap<String, Value>) -> &'s Value {
+    let mut cur = schema;
+    for _ in 0..32 {
+        match cur
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            .and_then(|n| defs.get(n))
+        {
+            Some(next) => cur = next,
+            None => return cur,
+        }
+    }
+    cur
+}
+
+/// A bounded number at one end of its range, for boundary cases.
+fn boundary(schema: &Value, high: bool) -> Option<Value> {
+    let integer = has_type(schema, "integer");
+    let (inclusive, exclusive) = if high {
+        ("maximum", "exclusiveMaximum")
+    } else {
+        ("minimum", "exclusiveMinimum")
+    };
+    let step = if high { -1.0 } else { 1.0 };
+    let n = schema.get(inclusive).and_then(Value::as_f64).or_else(|| {
+        schema.get(exclusive).and_then(Value::as_f64).map(|e| {
+            if integer {
+                e + step
+            } else {
+                e + step * 1e-6
+            }
+        })
+    })?;
+    Some(if integer {
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map(Value::Number)?
+    })
 }
 
 fn build(
@@ -71,28 +289,54 @@ fn build(
     op: &Operation,
     seed: u64,
     overrides: &[(String, Value)],
+    variant: Variant,
+    mutation: Option<&Mutation<'_>>,
 ) -> SampleRequest {
+    let extra = match variant {
+        Variant::Generated(n) => n.to_string(),
+        _ => String::new(),
+    };
     let mut g = Generator::new(
         set.defs(),
-        stable_hash(&[&seed.to_string(), &op.name]),
+        stable_hash(&[&seed.to_string(), &op.name, &extra]),
         Direction::Request,
     );
     let value_of = |g: &mut Generator<'_>, p: &Parameter| -> Value {
         if let Some((_, v)) = overrides.iter().find(|(n, _)| *n == p.name) {
             return v.clone();
         }
-        if let Some(e) = &p.example {
-            if set.compile(&p.json_schema).0.is_valid(e) {
-                return e.clone();
+        match variant {
+            Variant::High | Variant::Low => {
+                if let Some(v) = boundary(&p.json_schema, variant == Variant::High) {
+                    return v;
+                }
             }
+            Variant::Plain => {
+                if let Some(e) = &p.example {
+                    if set.compile(&p.json_schema).0.is_valid(e) {
+                        return e.clone();
+                    }
+                }
+            }
+            Variant::Generated(_) => {}
         }
         g.value_named(&p.json_schema, &p.name)
     };
+    let raw_of = |p: &Parameter| match mutation {
+        Some(Mutation::Raw(m, text)) if std::ptr::eq(*m, p) => Some(text.clone()),
+        _ => None,
+    };
+    let omitted =
+        |p: &Parameter| matches!(mutation, Some(Mutation::Omit(m)) if std::ptr::eq(*m, p));
     let mut path = api.base_path.clone();
     let mut path_values: Vec<(String, String)> = Vec::new();
     for p in op.path_params() {
         let v = value_of(&mut g, p);
-        path_values.push((p.name.clone(), p.codec().encode_value(&v)));
+        let text = match raw_of(p) {
+            Some(raw) => encode(&raw),
+            None => p.codec().encode_value(&v),
+        };
+        path_values.push((p.name.clone(), text));
     }
     path.push_str(&op.template.render(|n| {
         path_values
@@ -104,12 +348,30 @@ fn build(
     let mut query = String::new();
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut cookies: Vec<String> = Vec::new();
-    for p in op
-        .parameters
-        .iter()
-        .filter(|p| p.required && p.location != ParamLocation::Path)
-    {
+    let targeted =
+        |p: &Parameter| matches!(mutation, Some(Mutation::Raw(m, _)) if std::ptr::eq(*m, p));
+    for p in op.parameters.iter().filter(|p| {
+        (p.required || variant != Variant::Plain || targeted(p))
+            && p.location != ParamLocation::Path
+    }) {
+        if omitted(p) {
+            continue;
+        }
         let v = value_of(&mut g, p);
+        if let Some(raw) = raw_of(p) {
+            match p.location {
+                ParamLocation::Query => {
+                    if !query.is_empty() {
+                        query.push('&');
+                    }
+                    query.push_str(&format!("{}={}", encode(&p.name), encode(&raw)));
+                }
+                ParamLocation::Header => headers.push((p.name.to_ascii_lowercase(), raw)),
+                ParamLocation::Cookie => cookies.push(format!("{}={}", p.name, encode(&raw))),
+                ParamLocation::Path => {}
+            }
+            continue;
+        }
         let codec = p.codec();
         match p.location {
             ParamLocation::Query => codec.encode_query(&v, &mut query),
@@ -121,7 +383,11 @@ fn build(
         }
     }
     // credentials for the first alternative
-    if let Some(req) = op.security.first() {
+    let credentials = op
+        .security
+        .first()
+        .filter(|_| !matches!(mutation, Some(Mutation::NoCredentials)));
+    if let Some(req) = credentials {
         for (scheme, _) in &req.schemes {
             if let Some(scheme) = api.security_schemes.get(scheme) {
                 match scheme.credential() {
@@ -156,9 +422,10 @@ fn build(
         headers.push(("cookie".into(), cookies.join("; ")));
     }
     let mut body = None;
-    if let Some(rb) = &op.request_body {
+    let body_wanted = !matches!(mutation, Some(Mutation::NoBody));
+    if let Some(rb) = op.request_body.as_ref().filter(|_| body_wanted) {
         if let Some(media) = specforge::ir::wire::preferred(&rb.content) {
-            let value = media
+            let mut value = media
                 .examples
                 .values()
                 .find(|e| {
@@ -175,8 +442,21 @@ fn build(
                         .map(|s| g.value(s))
                         .unwrap_or(Value::Object(Default::default()))
                 });
+            match mutation {
+                Some(Mutation::BodyValue(v)) => value = v.clone(),
+                Some(Mutation::DropProperty(name)) => {
+                    if let Value::Object(m) = &mut value {
+                        m.remove(name);
+                    }
+                }
+                _ => {}
+            }
             let mt = media.media_type.clone();
             let bytes = match media.kind {
+                _ if matches!(mutation, Some(Mutation::BodyBytes(_))) => match mutation {
+                    Some(Mutation::BodyBytes(b)) => b.clone(),
+                    _ => Vec::new(),
+                },
                 MediaKind::Json | MediaKind::JsonSuffix => {
                     serde_json::to_vec(&value).unwrap_or_default()
                 }
