@@ -64,6 +64,11 @@ pub struct MockArgs {
     /// failed upstream.
     #[arg(long, requires = "proxy")]
     pub fail_on_violation: bool,
+    /// With --proxy: answer an exchange that broke the spec with 502 problem+json
+    /// naming the violations, so the client's test fails at the call. Without it the
+    /// upstream response passes unchanged, with `x-specforge-violations` added.
+    #[arg(long, requires = "proxy")]
+    pub errors: bool,
     /// With --proxy: seconds to wait for the upstream's response (and for each next
     /// body chunk) before answering 504.
     #[arg(long, default_value_t = 30.0, requires = "proxy", value_parser = seconds)]
@@ -259,6 +264,7 @@ pub async fn run(cli: MockArgs) -> ExitCode {
         proxy.report = cli.report.clone();
         proxy.upstream_timeout = Duration::from_secs_f64(cli.upstream_timeout);
         proxy.max_validated_body = cli.max_validated_body;
+        proxy.errors = cli.errors;
         return run_proxy(state, listener, proxy, &serve, cli.fail_on_violation).await;
     }
     let addr = listener

@@ -619,6 +619,8 @@ fn add_violations(r: &mut Response, violations: &[Violation]) {
         .map(|v| format!("{}: {}", v.location, v.message))
         .collect::<Vec<_>>()
         .join("; ");
+    // bounded: a header is no place for a whole report
+    let text = specforge_runtime::problem::truncate(&text, 1024);
     let ascii: String = text
         .chars()
         .map(|c| {

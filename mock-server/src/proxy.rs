@@ -40,6 +40,9 @@ pub struct ProxyOptions {
     /// Upstream bodies up to this size are held and validated; a larger body streams
     /// through to the client unvalidated, and that is a violation.
     pub max_validated_body: usize,
+    /// Answer an exchange that broke the spec with 502 problem+json naming the
+    /// violations (instead of the upstream response), so a test fails at the call.
+    pub errors: bool,
 }
 
 impl ProxyOptions {
@@ -50,6 +53,7 @@ impl ProxyOptions {
             report: None,
             upstream_timeout: Duration::from_secs(30),
             max_validated_body: 16 * 1024 * 1024,
+            errors: false,
         }
     }
 }
@@ -357,6 +361,28 @@ impl Proxy {
 }
 
 async fn handle_request(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    // the running summary, under the admin prefix (unless a spec path lies there)
+    let prefix = proxy.state.options.admin_prefix.trim_end_matches('/');
+    if !prefix.is_empty()
+        && request.uri().path() == format!("{prefix}/summary")
+        && proxy.state.admin_conflict().is_none()
+    {
+        let s = &proxy.stats;
+        let body = serde_json::json!({
+            "exchanges": s.exchanges.load(Ordering::Relaxed),
+            "violating": s.violating.load(Ordering::Relaxed),
+            "violations": s.violations.load(Ordering::Relaxed),
+            "upstream_errors": s.upstream_errors.load(Ordering::Relaxed),
+            "summary": s.summary(),
+        });
+        return axum::response::IntoResponse::into_response((
+            [
+                ("content-type", "application/json"),
+                ("cache-control", "no-store"),
+            ],
+            body.to_string(),
+        ));
+    }
     let (parts, body) = request.into_parts();
     let path_and_query = parts
         .uri
@@ -576,6 +602,26 @@ impl Proxy {
         held: Vec<Bytes>,
         rest: Option<UpstreamStream>,
     ) -> Response {
+        if !pending.violations.is_empty() {
+            if self.options.errors {
+                // the test fails at the call: 502 naming what broke, the rest dropped
+                if self.take(id) {
+                    self.finish(&pending, Some(status), None);
+                }
+                let mut r = crate::problem(
+                    StatusCode::BAD_GATEWAY,
+                    "Bad Gateway",
+                    &format!(
+                        "the exchange broke the spec in {} place(s); the upstream answered {status}",
+                        pending.violations.len()
+                    ),
+                    &pending.violations,
+                );
+                crate::add_violations(&mut r, &pending.violations);
+                return r;
+            }
+            crate::add_violations(&mut response, &pending.violations);
+        }
         let Some(rest) = rest else {
             if self.take(id) {
                 self.finish(&pending, Some(status), None);

@@ -149,6 +149,11 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
         .await
         .unwrap();
     assert_eq!(teapot.status(), 418);
+    assert_eq!(
+        teapot.headers()["x-specforge-violations"],
+        "response.status: status 418 is not documented (documented: 200, 404)",
+        "the response says how it broke the spec"
+    );
     assert_eq!(teapot.text().await.unwrap(), "teapot");
     http.get(format!("{proxy}/pets/2"))
         .header("x-key", "k")
@@ -215,6 +220,46 @@ async fn proxy_names_each_planted_violation_and_nothing_else() {
         stats.stats().summary(),
         "proxy: 5 exchanges, 5 broke the spec (6 violations), 0 upstream failures"
     );
+}
+
+#[tokio::test]
+async fn proxy_errors_turn_a_violating_exchange_into_502_and_the_summary_is_served() {
+    let upstream = serve(broken_server()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.jsonl");
+    let state = MockState::new(strict_api(), MockOptions::default());
+    let mut options = specforge_mock::proxy::ProxyOptions::new(&upstream);
+    options.report = Some(report.clone());
+    options.errors = true;
+    let (app, _handle) = specforge_mock::proxy::proxy_router(state, options).unwrap();
+    let origin = serve(app).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{origin}/v1/pets/1"))
+        .header("x-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502, "the test fails at the call");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["violations"][0]["location"], "response.status");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("the upstream answered 418"));
+    // the report still has the upstream's status
+    assert_eq!(report_lines(&report)[0]["status"], 418);
+    let summary: Value = http
+        .get(format!("{origin}/__specforge/summary"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["exchanges"], 1);
+    assert_eq!(summary["violating"], 1);
 }
 
 fn options(url: String) -> VerifyOptions {
