@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod ir;
 pub mod loader;

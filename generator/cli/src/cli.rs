@@ -43,6 +43,10 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Send a valid request to each operation of a live server and check the responses against the spec.
     Verify(VerifyArgs),
+    /// Breaking changes between two versions of a spec, for clients and for servers,
+    /// and the semver bump of the generated crate (both crates generated and compared).
+    /// Exit 1 when --fail-on is met, 2 when a spec does not load.
+    Diff(DiffArgs),
     /// Run the mock server (or, with --proxy, the validating proxy) for a spec: the
     /// same as the `specforge-mock` binary.
     Mock(specforge_mock::cli::MockArgs),
@@ -96,6 +100,45 @@ pub struct GenerateArgs {
     /// what would be generated, 0 if it is up to date. For CI.
     #[arg(long, conflicts_with = "force")]
     pub check: bool,
+}
+
+/// `specforge diff`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old version (JSON or YAML; Swagger 2.0 or OpenAPI 3.x).
+    pub old: PathBuf,
+    /// The new version.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when a change is at least this bad (for either side).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// `specforge diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// For a terminal.
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// One JSON document.
+    Json,
+    /// JUnit XML (breaking changes fail).
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+/// `specforge diff --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any breaking change.
+    Breaking,
+    /// Any breaking change or warning.
+    Warning,
 }
 
 /// `specforge verify --format`.
@@ -184,6 +227,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Inspect { spec, json } => inspect(&spec, json, out, err),
         Command::Validate { spec } => validate(&spec, out),
         Command::Verify(args) => verify(args, out, err),
+        Command::Diff(args) => diff(args, out),
         Command::Generate(args) => generate(args, out, err),
         Command::Mock(args) => Ok(mock(args, err)),
         Command::Completions { shell } => {
@@ -439,6 +483,31 @@ fn verify(args: VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         .iter()
         .any(|r| matches!(r.outcome, specforge_contract::verify::Outcome::Failed(_)));
     Ok(if failed { 1 } else { 0 })
+}
+
+fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<u8, LoadError> {
+    use specforge::diff::{Format, Level};
+    let old = ir::load_api(&args.old)?;
+    let new = ir::load_api(&args.new)?;
+    let d = specforge::diff::diff(&old, &new);
+    let format = match args.format {
+        DiffFormat::Text => Format::Text,
+        DiffFormat::Markdown => Format::Markdown,
+        DiffFormat::Json => Format::Json,
+        DiffFormat::Junit => Format::Junit,
+        DiffFormat::Github => Format::Github,
+    };
+    let _ = write!(
+        out,
+        "{}",
+        specforge::diff::render(&d, format, &args.new.display().to_string())
+    );
+    let threshold = match args.fail_on {
+        None => return Ok(0),
+        Some(FailOn::Breaking) => Level::Breaking,
+        Some(FailOn::Warning) => Level::Warning,
+    };
+    Ok(u8::from(d.changes.iter().any(|c| c.level() >= threshold)))
 }
 
 fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, LoadError> {

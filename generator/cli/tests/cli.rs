@@ -398,3 +398,60 @@ fn generate_reads_options_from_a_config_file_and_refuses_a_bad_one() {
         "{e}"
     );
 }
+
+#[test]
+fn diff_exits_by_fail_on_and_the_ci_recipe_and_its_workflow_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.yaml");
+    let new = dir.path().join("new.yaml");
+    std::fs::write(&old, "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n  /b:\n    get:\n      responses: {'200': {description: ok}}\n").unwrap();
+    std::fs::write(&new, "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get:\n      deprecated: true\n      responses: {'200': {description: ok}}\n").unwrap();
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let plain = run(&["diff", o, n]);
+    assert_eq!(plain.status.code(), Some(0), "no --fail-on: exit 0");
+    assert!(
+        text(&plain.stdout).contains("operation-removed"),
+        "{}",
+        text(&plain.stdout)
+    );
+    assert_eq!(
+        run(&["diff", o, n, "--fail-on", "breaking"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&["diff", o, o, "--fail-on", "warning"]).status.code(),
+        Some(0)
+    );
+    let missing = run(&["diff", o, "/nonexistent.yaml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    // the documented workflow runs what .ci/recipe runs
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let recipe = std::fs::read_to_string(root.join(".ci/recipe")).unwrap();
+    let workflow = std::fs::read_to_string(root.join("docs/ci/github-actions.yml")).unwrap();
+    for shared in [
+        "diff /tmp/base.json specs/woodpecker.json --format github --fail-on breaking",
+        "mock specs/woodpecker.json --stateful",
+        "cargo test -p woodpecker-build-example --test stateful_mock",
+        "--header \"Authorization: Bearer demo-token\"",
+        "--skip-status 501 --cases 3 --chains --concurrency 4",
+    ] {
+        let squash = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace("\\ ", "")
+        };
+        let (r, w) = (squash(&recipe), squash(&workflow));
+        let wanted = squash(shared);
+        let in_recipe = r.contains(&wanted)
+            || r.contains(
+                &wanted
+                    .replace("/tmp/base.json", "\"$WORK/base.json\"")
+                    .replace("specs/woodpecker.json", "\"$SPEC\""),
+            )
+            || r.contains(&wanted.replace("specs/woodpecker.json", "\"$SPEC\""))
+            || r.contains(&wanted.replace("cargo test -p", "cargo test --quiet -p"));
+        assert!(in_recipe, "{shared:?} is not in .ci/recipe");
+        assert!(w.contains(&wanted), "{shared:?} is not in the workflow");
+    }
+}

@@ -248,21 +248,23 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
                 && !options.exclude.iter().any(|g| glob(g, &o.name))
         })
         .collect();
-    // waves: operations without path parameters feed ids to the others; deletes last
+    // waves: operations with fewer path parameters first (their answers feed ids to
+    // those with more: `/repos` before `/repos/{id}/pipelines` before
+    // `/repos/{id}/pipelines/{number}`); deletes last
     let is_delete = |o: &&Operation| o.method == specforge::ir::Method::Delete;
-    let waves: [Vec<&Operation>; 3] = [
-        selected
-            .iter()
-            .copied()
-            .filter(|o| o.template.param_names().is_empty() && !is_delete(o))
-            .collect(),
-        selected
-            .iter()
-            .copied()
-            .filter(|o| !o.template.param_names().is_empty() && !is_delete(o))
-            .collect(),
-        selected.iter().copied().filter(is_delete).collect(),
-    ];
+    let depth = |o: &&Operation| o.template.param_names().len();
+    let deepest = selected.iter().map(depth).max().unwrap_or(0);
+    let mut waves: Vec<Vec<&Operation>> = (0..=deepest)
+        .map(|d| {
+            selected
+                .iter()
+                .copied()
+                .filter(|o| depth(o) == d && !is_delete(o))
+                .collect()
+        })
+        .collect();
+    waves.push(selected.iter().copied().filter(is_delete).collect());
+    let deletes = waves.len() - 1;
     let variants = variants(options.cases);
     let mut jobs_total = selected.len() * variants.len();
     if options.negative {
@@ -270,11 +272,12 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
     }
     run.done.store(0, std::sync::atomic::Ordering::SeqCst);
     let mut results = Vec::new();
-    // chains first, so that what the valid cases delete cannot break them
-    if options.chains {
-        results.extend(run.chains(&selected));
-    }
-    for wave in &waves {
+    for (i, wave) in waves.iter().enumerate() {
+        // the chains once the reads have harvested ids (parents to create under),
+        // before the deletes remove what they would need
+        if i == deletes && options.chains {
+            results.extend(run.chains(&selected));
+        }
         let jobs: Vec<(&Operation, Variant)> = wave
             .iter()
             .flat_map(|op| variants.iter().map(move |v| (*op, *v)))
@@ -678,6 +681,7 @@ impl Run<'_> {
                 steps.push((read, "read it after the delete"));
             }
             let mut failure: Option<(String, SampleRequest, Option<u16>)> = None;
+            let mut skipped: Option<String> = None;
             let mut last = req.clone();
             let mut last_status = Some(created.status);
             for (i, (op, what)) in steps.iter().enumerate() {
@@ -688,6 +692,14 @@ impl Run<'_> {
                 match answer {
                     Err(why) => {
                         failure = Some((format!("{what}: {why}"), step_req, None));
+                        break;
+                    }
+                    Ok(a) if self.options.skip_status.contains(&a.status) => {
+                        last_status = Some(a.status);
+                        skipped = Some(format!(
+                            "{what}: the server answered {}, which --skip-status lists",
+                            a.status
+                        ));
                         break;
                     }
                     Ok(a) => {
@@ -723,8 +735,8 @@ impl Run<'_> {
                     }
                 }
             }
-            out.push(match failure {
-                Some((why, req, status)) => self.result(
+            out.push(match (failure, skipped) {
+                (Some((why, req, status)), _) => self.result(
                     create,
                     case,
                     &req,
@@ -732,7 +744,17 @@ impl Run<'_> {
                     Outcome::Failed(vec![why]),
                     started,
                 ),
-                None => self.result(create, case, &last, last_status, Outcome::Passed, started),
+                (None, Some(why)) => self.result(
+                    create,
+                    case,
+                    &last,
+                    last_status,
+                    Outcome::Skipped(why),
+                    started,
+                ),
+                (None, None) => {
+                    self.result(create, case, &last, last_status, Outcome::Passed, started)
+                }
             });
         }
         out
