@@ -250,16 +250,20 @@ pub fn verify(api: &Api, options: &VerifyOptions) -> Vec<CaseResult> {
         .collect();
     // waves: operations with fewer path parameters first (their answers feed ids to
     // those with more: `/repos` before `/repos/{id}/pipelines` before
-    // `/repos/{id}/pipelines/{number}`); deletes last
+    // `/repos/{id}/pipelines/{number}`), creates before the rest at each depth;
+    // deletes last
     let is_delete = |o: &&Operation| o.method == specforge::ir::Method::Delete;
     let depth = |o: &&Operation| o.template.param_names().len();
     let deepest = selected.iter().map(depth).max().unwrap_or(0);
+    // at each depth, what creates before what reads (lists then have items)
+    let is_create = |o: &&Operation| o.method == specforge::ir::Method::Post;
     let mut waves: Vec<Vec<&Operation>> = (0..=deepest)
-        .map(|d| {
+        .flat_map(|d| [(d, true), (d, false)])
+        .map(|(d, creates)| {
             selected
                 .iter()
                 .copied()
-                .filter(|o| depth(o) == d && !is_delete(o))
+                .filter(|o| depth(o) == d && !is_delete(o) && is_create(o) == creates)
                 .collect()
         })
         .collect();
