@@ -619,8 +619,15 @@ fn add_violations(r: &mut Response, violations: &[Violation]) {
         .map(|v| format!("{}: {}", v.location, v.message))
         .collect::<Vec<_>>()
         .join("; ");
-    // bounded: a header is no place for a whole report
-    let text = specforge_runtime::problem::truncate(&text, 1024);
+    if let Some(v) = header_text(&text) {
+        r.headers_mut().insert("x-specforge-violations", v);
+    }
+}
+
+/// `text` as a header value the mock adds: bounded (a header is no place for a
+/// whole report), printable ASCII (anything else becomes `?`).
+pub(crate) fn header_text(text: &str) -> Option<HeaderValue> {
+    let text = specforge_runtime::problem::truncate(text, 1024);
     let ascii: String = text
         .chars()
         .map(|c| {
@@ -631,9 +638,7 @@ fn add_violations(r: &mut Response, violations: &[Violation]) {
             }
         })
         .collect();
-    if let Ok(v) = HeaderValue::from_str(&ascii) {
-        r.headers_mut().insert("x-specforge-violations", v);
-    }
+    HeaderValue::from_str(&ascii).ok()
 }
 
 fn to_response(r: respond::Rendered) -> Response {

@@ -177,24 +177,10 @@ fn item_schema(
     field: Option<&str>,
 ) -> Option<Value> {
     let array = match field {
-        None => resolve(schema, defs)?,
+        None => specforge::ir::deref(schema, defs),
         Some(f) => property(schema, defs, f, 0)?,
     };
-    resolve(array, defs)?.get("items").cloned()
-}
-
-fn resolve<'s>(
-    schema: &'s Value,
-    defs: &'s indexmap::IndexMap<String, Value>,
-) -> Option<&'s Value> {
-    let mut cur = schema;
-    for _ in 0..32 {
-        match cur.get("$ref").and_then(Value::as_str) {
-            Some(r) => cur = defs.get(r.strip_prefix("#/$defs/")?)?,
-            None => return Some(cur),
-        }
-    }
-    None
+    specforge::ir::deref(array, defs).get("items").cloned()
 }
 
 fn property<'s>(
@@ -206,7 +192,7 @@ fn property<'s>(
     if depth > 16 {
         return None;
     }
-    let s = resolve(schema, defs)?;
+    let s = specforge::ir::deref(schema, defs);
     if let Some(p) = s.get("properties").and_then(|p| p.get(field)) {
         return Some(p);
     }

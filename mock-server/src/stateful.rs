@@ -368,12 +368,7 @@ pub fn schema_properties(schema: &Value, defs: &IndexMap<String, Value>) -> Vec<
         if depth > 16 {
             return;
         }
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            if let Some(d) = r.strip_prefix("#/$defs/").and_then(|n| defs.get(n)) {
-                walk(d, defs, depth + 1, out);
-            }
-            return;
-        }
+        let s = specforge::ir::deref(s, defs);
         if let Some(p) = s.get("properties").and_then(Value::as_object) {
             out.extend(p.keys().cloned());
         }
@@ -612,18 +607,7 @@ pub(crate) fn answer(state: &MockState, req: &Request<'_>) -> Option<axum::respo
                             std::slice::from_ref(&v),
                         )
                     });
-            let note: String = v
-                .message
-                .chars()
-                .map(|c| {
-                    if c.is_ascii() && !c.is_ascii_control() {
-                        c
-                    } else {
-                        '?'
-                    }
-                })
-                .collect();
-            if let Ok(h) = axum::http::HeaderValue::from_str(&note) {
+            if let Some(h) = crate::header_text(&v.message) {
                 r.headers_mut().insert("x-specforge-state", h);
             }
             Some(r)

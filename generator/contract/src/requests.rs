@@ -155,7 +155,7 @@ impl<'a> Sampler<'a> {
                         Mutation::BodyBytes(b"{\"unterminated".to_vec()),
                     );
                     if let Some(schema) = media.json_schema.as_ref() {
-                        let object = resolve(schema, self.set.defs());
+                        let object = specforge::ir::deref(schema, self.set.defs());
                         if has_type(object, "object") {
                             add(
                                 "the body is an array, not an object".into(),
@@ -240,22 +240,6 @@ fn number_text(n: f64) -> String {
     } else {
         n.to_string()
     }
-}
-
-fn resolve<'s>(schema: &'s Value, defs: &'s indexmap::IndexMap<String, Value>) -> &'s Value {
-    let mut cur = schema;
-    for _ in 0..32 {
-        match cur
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-            .and_then(|n| defs.get(n))
-        {
-            Some(next) => cur = next,
-            None => return cur,
-        }
-    }
-    cur
 }
 
 /// A bounded number at one end of its range, for boundary cases.

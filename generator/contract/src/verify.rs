@@ -514,10 +514,7 @@ impl Run<'_> {
             }
         };
         if self.options.skip_status.contains(&answer.status) {
-            let why = format!(
-                "the server answered {}, which --skip-status lists",
-                answer.status
-            );
+            let why = skip_reason(answer.status);
             return vec![self.result(
                 op,
                 case,
@@ -573,13 +570,9 @@ impl Run<'_> {
             let started = Instant::now();
             let (status, outcome) = match self.send(&n.request) {
                 Err(why) => (None, Outcome::Failed(vec![why])),
-                Ok(a) if self.options.skip_status.contains(&a.status) => (
-                    Some(a.status),
-                    Outcome::Skipped(format!(
-                        "the server answered {}, which --skip-status lists",
-                        a.status
-                    )),
-                ),
+                Ok(a) if self.options.skip_status.contains(&a.status) => {
+                    (Some(a.status), Outcome::Skipped(skip_reason(a.status)))
+                }
                 Ok(a) if (400..500).contains(&a.status) => (Some(a.status), Outcome::Passed),
                 Ok(a) if (200..300).contains(&a.status) => (
                     Some(a.status),
@@ -700,10 +693,7 @@ impl Run<'_> {
                     }
                     Ok(a) if self.options.skip_status.contains(&a.status) => {
                         last_status = Some(a.status);
-                        skipped = Some(format!(
-                            "{what}: the server answered {}, which --skip-status lists",
-                            a.status
-                        ));
+                        skipped = Some(format!("{what}: {}", skip_reason(a.status)));
                         break;
                     }
                     Ok(a) => {
@@ -763,6 +753,11 @@ impl Run<'_> {
         }
         out
     }
+}
+
+/// Why a case was skipped by `--skip-status`.
+fn skip_reason(status: u16) -> String {
+    format!("the server answered {status}, which --skip-status lists")
 }
 
 /// The raw text of path parameter `name` in a rendered `path_and_query` of `op`.

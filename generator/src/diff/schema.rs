@@ -84,22 +84,6 @@ fn number(s: &Value, k: &str) -> Option<f64> {
 }
 
 impl Walk<'_, '_> {
-    fn def<'v>(defs: &'v indexmap::IndexMap<String, Value>, s: &'v Value) -> &'v Value {
-        let mut cur = s;
-        for _ in 0..32 {
-            match cur
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/$defs/"))
-                .and_then(|n| defs.get(n))
-            {
-                Some(next) => cur = next,
-                None => return cur,
-            }
-        }
-        cur
-    }
-
     fn emit(&mut self, kind: &str, (client, server): (Level, Level), path: &str, message: String) {
         let place = if path.is_empty() {
             self.what.to_string()
@@ -138,8 +122,8 @@ impl Walk<'_, '_> {
         if (!ref_pair.0.is_empty() || !ref_pair.1.is_empty()) && !self.seen.insert(ref_pair) {
             return;
         }
-        let a = Self::def(&self.d.old.schema_defs, old);
-        let b = Self::def(&self.d.new.schema_defs, new);
+        let a = crate::ir::deref(old, &self.d.old.schema_defs);
+        let b = crate::ir::deref(new, &self.d.new.schema_defs);
         let dir = self.dir;
         // type and nullability
         let (ta, tb) = (types(a), types(b));

@@ -16,6 +16,28 @@ use crate::diagnostics::LoadError;
 use crate::loader::{self, LoadedSpec};
 use std::path::Path;
 
+/// Follow `$ref`s into `defs` (an [`Api::schema_defs`]-shaped map, refs written
+/// `#/$defs/NAME` as in every IR `json_schema`): the schema they end at, or the
+/// last one reached when a ref names nothing (at most 32 hops, so cycles end).
+pub fn deref<'s>(
+    schema: &'s serde_json::Value,
+    defs: &'s indexmap::IndexMap<String, serde_json::Value>,
+) -> &'s serde_json::Value {
+    let mut cur = schema;
+    for _ in 0..32 {
+        match cur
+            .get("$ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            .and_then(|n| defs.get(n))
+        {
+            Some(next) => cur = next,
+            None => return cur,
+        }
+    }
+    cur
+}
+
 /// Load a spec from a path (`-` for stdin) and lower it into the IR.
 pub fn load_api(path: &Path) -> Result<Api, LoadError> {
     let spec = loader::load(path)?;
