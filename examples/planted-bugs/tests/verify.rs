@@ -143,6 +143,8 @@ fn verify_finds_every_planted_bug_and_nothing_else() {
             "search",
             "invalid: query parameter 'limit' is above its maximum",
         ),
+        // the OpenAPI link: the created item, read by the id the response gave
+        ("get_item", "link GetCreated"),
     ] {
         assert!(
             results.iter().any(|r| r.operation == op

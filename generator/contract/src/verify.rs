@@ -751,8 +751,195 @@ impl Run<'_> {
                 }
             });
         }
+        out.extend(self.links(selected));
         out
     }
+
+    /// OpenAPI links: for every selected operation whose usual success response
+    /// has links, send it, then each linked operation with the parameters the
+    /// link's expressions take from that exchange; each must succeed and conform.
+    fn links(&self, selected: &[&Operation]) -> Vec<CaseResult> {
+        let mut out = Vec::new();
+        for op in selected {
+            let Some((i, _)) = op.usual_response() else {
+                continue;
+            };
+            let links: Vec<(&specforge::ir::Link, &Operation)> = op.responses[i]
+                .links
+                .iter()
+                .filter_map(|l| {
+                    let target = l.operation.as_deref()?;
+                    selected.iter().find(|o| o.name == target).map(|o| (l, *o))
+                })
+                .collect();
+            if links.is_empty() || self.out_of_time() {
+                continue;
+            }
+            let started = Instant::now();
+            let overrides = self
+                .harvest
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .overrides(op);
+            let req = self.sampler.request(op, self.options.seed, &overrides);
+            let source = match self.send(&req) {
+                Ok(a) if (200..300).contains(&a.status) => a,
+                Ok(a) if self.options.skip_status.contains(&a.status) => continue,
+                Ok(a) => {
+                    let why = format!("the link's source answered {}", a.status);
+                    for (l, _) in &links {
+                        let case = format!("link {}", l.name);
+                        out.push(self.result(
+                            op,
+                            case,
+                            &req,
+                            Some(a.status),
+                            Outcome::Failed(vec![why.clone()]),
+                            started,
+                        ));
+                    }
+                    continue;
+                }
+                Err(why) => {
+                    out.push(self.result(
+                        op,
+                        "link".into(),
+                        &req,
+                        None,
+                        Outcome::Failed(vec![why]),
+                        started,
+                    ));
+                    continue;
+                }
+            };
+            let body: Option<Value> = serde_json::from_slice(&source.body).ok();
+            for (link, target) in links {
+                let case = format!("link {}", link.name);
+                let started = Instant::now();
+                let mut ids = self
+                    .harvest
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .overrides(target);
+                let mut missing = Vec::new();
+                for (param, expr) in &link.parameters {
+                    match evaluate(expr, op, &req, &source, body.as_ref(), &self.api.base_path) {
+                        Some(v) => {
+                            ids.retain(|(k, _)| k != param);
+                            ids.push((param.clone(), v));
+                        }
+                        None => missing.push(format!(
+                            "the link's parameter '{param}' ({expr}) has no value in the {} response",
+                            source.status
+                        )),
+                    }
+                }
+                if !missing.is_empty() {
+                    out.push(self.result(
+                        op,
+                        case,
+                        &req,
+                        Some(source.status),
+                        Outcome::Failed(missing),
+                        started,
+                    ));
+                    continue;
+                }
+                let step = self.sampler.request(target, self.options.seed, &ids);
+                let (status, outcome) = match self.send(&step) {
+                    Err(why) => (None, Outcome::Failed(vec![why])),
+                    Ok(a) if self.options.skip_status.contains(&a.status) => {
+                        (Some(a.status), Outcome::Skipped(skip_reason(a.status)))
+                    }
+                    Ok(a) if !(200..300).contains(&a.status) => (
+                        Some(a.status),
+                        Outcome::Failed(vec![format!(
+                            "{} with the values of the link answered {} (a 2xx was expected)",
+                            target.name, a.status
+                        )]),
+                    ),
+                    Ok(a) => {
+                        let v = self.judge.check(target, a.status, &a.headers, &a.body);
+                        let outcome = if v.is_empty() {
+                            Outcome::Passed
+                        } else {
+                            Outcome::Failed(
+                                v.iter()
+                                    .map(|v| format!("{}: {}", v.location, v.message))
+                                    .collect(),
+                            )
+                        };
+                        (Some(a.status), outcome)
+                    }
+                };
+                out.push(self.result(target, case, &step, status, outcome, started));
+            }
+        }
+        out
+    }
+}
+
+/// The value of an OpenAPI runtime expression (`$response.body#/id`,
+/// `$response.header.Location`, `$request.path.id`, `$request.query.q`,
+/// `$request.body#/name`, `$statusCode`; `{…}` around one is allowed) over one
+/// exchange; a value that is not an expression is itself.
+fn evaluate(
+    expr: &Value,
+    op: &Operation,
+    req: &SampleRequest,
+    answer: &Answer,
+    body: Option<&Value>,
+    base_path: &str,
+) -> Option<Value> {
+    let Value::String(text) = expr else {
+        return Some(expr.clone());
+    };
+    let e = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(text);
+    if !e.starts_with('$') {
+        return Some(expr.clone());
+    }
+    let pointer = |json: Option<&Value>, rest: &str| -> Option<Value> {
+        let ptr = rest.strip_prefix('#').unwrap_or(rest);
+        json?.pointer(ptr).cloned()
+    };
+    if let Some(rest) = e.strip_prefix("$response.body") {
+        return pointer(body, rest);
+    }
+    if let Some(name) = e.strip_prefix("$response.header.") {
+        return answer
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| Value::String(v.clone()));
+    }
+    if let Some(name) = e.strip_prefix("$request.path.") {
+        return path_value(op, &req.path_and_query, base_path, name).map(Value::String);
+    }
+    if let Some(name) = e.strip_prefix("$request.query.") {
+        let query = req
+            .path_and_query
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or("");
+        return specforge_runtime::params::query_pairs(query)
+            .into_iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| Value::String(specforge_runtime::path::decode_form(v)));
+    }
+    if let Some(rest) = e.strip_prefix("$request.body") {
+        let sent: Option<Value> = req
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok());
+        return pointer(sent.as_ref(), rest);
+    }
+    if e == "$statusCode" {
+        return Some(Value::from(answer.status));
+    }
+    None
 }
 
 /// Why a case was skipped by `--skip-status`.

@@ -273,6 +273,35 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
         }
         op.pagination = super::pagination::detect(op, &type_map);
     }
+    // links lead to operations by operationId or operationRef: resolved once all exist
+    let by_id: std::collections::HashMap<String, String> = operations
+        .iter()
+        .filter_map(|o| o.operation_id.clone().map(|id| (id, o.name.clone())))
+        .collect();
+    let by_pointer: std::collections::HashMap<String, String> = operations
+        .iter()
+        .map(|o| (o.pointer.clone(), o.name.clone()))
+        .collect();
+    for op in &mut operations {
+        for r in &mut op.responses {
+            for l in &mut r.links {
+                let target = l.target.trim_start_matches('#');
+                l.operation = by_id
+                    .get(&l.target)
+                    .or_else(|| by_pointer.get(&format!("#{target}")))
+                    .cloned();
+                if l.operation.is_none() {
+                    diags.push(Diagnostic::warning(
+                        l.pointer.clone(),
+                        format!(
+                            "link '{}' leads to '{}', which names no operation of this document; ignored",
+                            l.name, l.target
+                        ),
+                    ));
+                }
+            }
+        }
+    }
 
     let mut warnings = spec.diagnostics.clone();
     let mut errors = Vec::new();
@@ -901,6 +930,7 @@ impl OpLowering<'_, '_> {
                             .collect()
                     })
                     .unwrap_or_default(),
+                links: links(&resp, &push_pointer(&ptr, "links"), self.doc),
             });
         }
         out.sort_by_key(|r| r.status);
@@ -946,4 +976,41 @@ impl OpLowering<'_, '_> {
         }
         out
     }
+}
+
+/// The `links` of a response (operation still unresolved).
+fn links(resp: &Value, ptr: &str, doc: &Value) -> Vec<crate::ir::Link> {
+    resp.get("links")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, l)| {
+            let l = deref(doc, l);
+            let target = l
+                .get("operationId")
+                .or_else(|| l.get("operationRef"))
+                .and_then(Value::as_str)?
+                .to_string();
+            let parameters = l
+                .get("parameters")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    let bare = ["path.", "query.", "header.", "cookie."]
+                        .iter()
+                        .find_map(|p| k.strip_prefix(p))
+                        .unwrap_or(k);
+                    (bare.to_string(), v.clone())
+                })
+                .collect();
+            Some(crate::ir::Link {
+                name: name.clone(),
+                operation: None,
+                target,
+                parameters,
+                pointer: push_pointer(ptr, name),
+            })
+        })
+        .collect()
 }

@@ -338,6 +338,26 @@ pub struct Response {
     /// whose operation `produces` them): a server sends the first as `Content-Type`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub empty_body_media: Vec<String>,
+    /// OpenAPI links: operations this response's values can be passed to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+/// An OpenAPI link: a response's values as the parameters of another operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The link's name.
+    pub name: String,
+    /// The operation it leads to (IR name); `None` when its `operationId` or
+    /// `operationRef` names no operation of the document (warned).
+    pub operation: Option<String>,
+    /// The `operationId` or `operationRef` as written.
+    pub target: String,
+    /// Parameter name (without a `path.`/`query.` qualifier) → runtime expression
+    /// (`$response.body#/id`) or constant.
+    pub parameters: IndexMap<String, Value>,
+    /// JSON pointer of the link.
+    pub pointer: String,
 }
 
 /// A documented response header.
