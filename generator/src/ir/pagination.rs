@@ -242,7 +242,7 @@ pub(crate) fn detect(op: &Operation, types: &IndexMap<String, super::TypeDef>) -
         if let Some(next) = next {
             let end = if !next.required {
                 TokenEnd::Absent
-            } else if next.nullable && !lenient_null(op, body, &next.name, types) {
+            } else if next.nullable && !lenient_null(body, &next.name, types) {
                 TokenEnd::Null
             } else {
                 TokenEnd::Empty
@@ -297,12 +297,7 @@ pub(crate) fn detect(op: &Operation, types: &IndexMap<String, super::TypeDef>) -
 
 /// Is `field` of the response object nullable only leniently (a nullability the
 /// document's version does not define, which a strict server never sends)?
-fn lenient_null(
-    _op: &Operation,
-    body: &TypeRef,
-    field: &str,
-    types: &IndexMap<String, super::TypeDef>,
-) -> bool {
+fn lenient_null(body: &TypeRef, field: &str, types: &IndexMap<String, super::TypeDef>) -> bool {
     let TypeRef::Named { name } = resolve(body, types) else {
         return false;
     };
@@ -310,6 +305,6 @@ fn lenient_null(
         .get(name)
         .and_then(|d| d.json_schema.get("properties"))
         .and_then(|p| p.get(field))
-        .map(|s| s.to_string().contains(crate::loader::LENIENT_NULL))
-        .unwrap_or(false)
+        .and_then(|s| s.get(crate::loader::LENIENT_NULL))
+        == Some(&serde_json::Value::Bool(true))
 }
