@@ -195,11 +195,14 @@ impl SchemaSet {
                 }
             }
         }
-        self.defs
-            .keys()
-            .map(String::as_str)
-            .filter(|k| seen.contains(k))
-            .collect()
+        // in definition order, without walking every definition (that made start-up
+        // proportional to schemas × definitions again)
+        let mut found: Vec<(usize, &str)> = seen
+            .into_iter()
+            .filter_map(|k| self.defs.get_index_of(k).map(|i| (i, k)))
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|(_, k)| k).collect()
     }
 
     /// A standalone schema document for `schema`, carrying only the definitions it

@@ -68,36 +68,23 @@ pub struct Resources {
     pub resources: Vec<Resource>,
     /// Operations outside every resource, with why.
     pub stateless: Vec<(String, String)>,
+    /// Operation name → (resource index, role).
+    #[serde(skip)]
+    roles: std::collections::HashMap<String, (usize, Role)>,
 }
 
 impl Resources {
     /// The resource `op` (IR name) belongs to, and its role there.
     pub fn role_of(&self, op: &str) -> Option<(&Resource, Role)> {
-        self.resources.iter().find_map(|r| {
-            r.operations
-                .iter()
-                .find(|(_, o)| o == op)
-                .map(|(role, _)| (r, *role))
-        })
+        self.roles
+            .get(op)
+            .map(|(i, role)| (&self.resources[*i], *role))
     }
 }
 
 const ITEMS_FIELDS: &[&str] = &[
     "items", "data", "results", "entries", "values", "records", "elements", "list", "nodes",
 ];
-
-/// Do two templates have the same segments, parameters compared by position only?
-fn same_shape(a: &[PathSegment], b: &[PathSegment]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            x.parts.len() == y.parts.len()
-                && x.parts.iter().zip(&y.parts).all(|(p, q)| match (p, q) {
-                    (PathPart::Literal(l), PathPart::Literal(m)) => l == m,
-                    (PathPart::Param(_), PathPart::Param(_)) => true,
-                    _ => false,
-                })
-        })
-}
 
 /// The one parameter of a segment that is nothing else.
 fn lone_param(s: &PathSegment) -> Option<&str> {
@@ -223,10 +210,35 @@ fn is_array(api: &Api, t: &TypeRef) -> bool {
     false
 }
 
-/// Infer the resources of `api`.
+/// A template's shape: its segments with parameters blanked (`/repos/{}/secrets`).
+fn shape(segments: &[PathSegment]) -> String {
+    let mut out = String::new();
+    for s in segments {
+        out.push('/');
+        for p in &s.parts {
+            match p {
+                PathPart::Literal(l) => out.push_str(l),
+                PathPart::Param(_) => out.push_str("{}"),
+            }
+        }
+    }
+    out
+}
+
+/// Infer the resources of `api`: linear in the operations (templates are grouped
+/// by shape once, and each collection looks its list and items up by shape).
 pub fn infer(api: &Api) -> Resources {
     let mut out = Resources::default();
     let mut claimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut by_shape: std::collections::HashMap<String, Vec<&Operation>> =
+        std::collections::HashMap::new();
+    for op in &api.operations {
+        by_shape
+            .entry(shape(&op.template.segments))
+            .or_default()
+            .push(op);
+    }
+    let no_ops: Vec<&Operation> = Vec::new();
     for create in api.operations.iter().filter(|o| o.method == Method::Post) {
         if claimed.contains(create.name.as_str()) {
             continue;
@@ -237,10 +249,13 @@ pub fn infer(api: &Api) -> Resources {
         let collection = &create.template.segments;
         // the collection must not be an item of another collection being created
         let mut operations = vec![(Role::Create, create.name.clone())];
-        let list = api
-            .operations
+        let collection_shape = shape(collection);
+        let list = by_shape
+            .get(&collection_shape)
+            .unwrap_or(&no_ops)
             .iter()
-            .find(|o| o.method == Method::Get && same_shape(&o.template.segments, collection));
+            .copied()
+            .find(|o| o.method == Method::Get);
         let mut list_items_at = None;
         if let Some(l) = list {
             if let Some(items) = list_items(api, l) {
@@ -249,15 +264,12 @@ pub fn infer(api: &Api) -> Resources {
             }
         }
         // the item path: one lone parameter segment below the collection
-        let items: Vec<&Operation> = api
-            .operations
+        let items: Vec<&Operation> = by_shape
+            .get(&format!("{collection_shape}/{{}}"))
+            .unwrap_or(&no_ops)
             .iter()
-            .filter(|o| {
-                let s = &o.template.segments;
-                s.len() == collection.len() + 1
-                    && same_shape(&s[..collection.len()], collection)
-                    && lone_param(&s[collection.len()]).is_some()
-            })
+            .copied()
+            .filter(|o| lone_param(&o.template.segments[collection.len()]).is_some())
             .collect();
         let mut id_param = None;
         let mut id_field = None;
@@ -361,5 +373,15 @@ pub fn infer(api: &Api) -> Resources {
         rest.push((op.name.clone(), why.to_string()));
     }
     out.stateless.extend(rest);
+    out.roles = out
+        .resources
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            r.operations
+                .iter()
+                .map(move |(role, o)| (o.clone(), (i, *role)))
+        })
+        .collect();
     out
 }
