@@ -166,3 +166,20 @@ fn lists_without_a_pattern_do_not_page() {
         );
     }
 }
+
+#[test]
+fn resources_survive_collections_named_in_any_script() {
+    let body = json!({"type": "object", "properties": {"x": {"type": "string"}}});
+    let a = api(
+        json!({"/ünïcödé日本": {
+            "post": {"requestBody": {"content": {"application/json": {"schema": body}}},
+                     "responses": {"201": {"description": "ok"}}},
+            "get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema":
+                {"type": "object", "properties": {"ünïcödé_list": {"type": "array", "items": {"type": "string"}}}}}}}}}
+        }}),
+        "3.1.0",
+    );
+    let r = specforge::ir::resources::infer(&a);
+    assert_eq!(r.resources.len(), 1);
+    assert_eq!(r.resources[0].list_items.as_deref(), Some("ünïcödé_list"));
+}

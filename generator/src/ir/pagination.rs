@@ -136,18 +136,24 @@ const SIZE_PARAMS: &[&str] = &[
     "maxresults",
 ];
 const OFFSET_PARAMS: &[&str] = &["offset", "skip", "start", "startindex"];
-const ITEMS_FIELDS: &[&str] = &[
+/// Names lists give their items' array (compared by [`key`]).
+pub(crate) const ITEMS_FIELDS: &[&str] = &[
     "items", "data", "results", "entries", "values", "records", "elements", "list", "nodes",
 ];
 
-fn key(name: &str) -> String {
+/// A name compared without case or separators (`page-token` = `pageToken`).
+pub(crate) fn key(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
 }
 
-fn resolve<'t>(t: &'t TypeRef, types: &'t IndexMap<String, super::TypeDef>) -> &'t TypeRef {
+/// The structural type behind aliases and nullability.
+pub(crate) fn resolve<'t>(
+    t: &'t TypeRef,
+    types: &'t IndexMap<String, super::TypeDef>,
+) -> &'t TypeRef {
     let mut cur = t;
     for _ in 0..32 {
         match cur {

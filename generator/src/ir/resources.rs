@@ -11,6 +11,7 @@
 //! Operations that cannot be paired stay stateless, each with the reason.
 
 use super::model::{Api, Method, Operation, TypeKind, TypeRef};
+use super::pagination::{key, resolve, ITEMS_FIELDS};
 use super::wire::preferred;
 use super::{MediaKind, PathPart, PathSegment};
 use serde::Serialize;
@@ -82,23 +83,12 @@ impl Resources {
     }
 }
 
-const ITEMS_FIELDS: &[&str] = &[
-    "items", "data", "results", "entries", "values", "records", "elements", "list", "nodes",
-];
-
 /// The one parameter of a segment that is nothing else.
 fn lone_param(s: &PathSegment) -> Option<&str> {
     match s.parts.as_slice() {
         [PathPart::Param(p)] => Some(p),
         _ => None,
     }
-}
-
-fn key(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The words of a name (`context-id` → context, id; `secretName` → secret, name).
@@ -110,23 +100,17 @@ fn words(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The property names of a JSON body's object schema (through aliases and `allOf`).
+/// The property names of a JSON body's object schema (through aliases).
 fn object_fields(api: &Api, t: &TypeRef) -> Vec<String> {
-    let mut cur = t;
-    for _ in 0..32 {
-        match cur {
-            TypeRef::Nullable { inner } => cur = inner,
-            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Alias { target }) => cur = target,
-                Some(TypeKind::Struct { fields, .. }) => {
-                    return fields.iter().map(|f| f.name.clone()).collect()
-                }
-                _ => return Vec::new(),
-            },
-            _ => return Vec::new(),
-        }
+    match resolve(t, &api.types) {
+        TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Struct { fields, .. }) => {
+                fields.iter().map(|f| f.name.clone()).collect()
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
-    Vec::new()
 }
 
 /// The JSON body schema of an operation's usual success response.
@@ -159,55 +143,35 @@ fn list_items(api: &Api, op: &Operation) -> Option<Option<String>> {
             .filter(|(i, _)| op.responses[*i].content.is_empty())
             .map(|_| None);
     };
-    let mut cur = body;
-    for _ in 0..32 {
-        match cur {
-            TypeRef::Nullable { inner } => cur = inner,
-            TypeRef::Array { .. } => return Some(None),
-            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Alias { target }) => cur = target,
-                Some(TypeKind::Struct { fields, .. }) => {
-                    // an array property named as lists' items are, or after the collection
-                    let last = op
-                        .template
-                        .segments
-                        .iter()
-                        .rev()
-                        .find_map(|s| s.literal())
-                        .map(key)
-                        .unwrap_or_default();
-                    return fields
-                        .iter()
-                        .filter(|f| is_array(api, &f.schema))
-                        .find(|f| {
-                            let k = key(&f.name);
-                            ITEMS_FIELDS.contains(&k.as_str())
-                                || (!last.is_empty() && k.starts_with(&last[..last.len().min(5)]))
-                        })
-                        .map(|f| Some(f.name.clone()));
-                }
-                _ => return None,
-            },
-            _ => return None,
+    match resolve(body, &api.types) {
+        TypeRef::Array { .. } => Some(None),
+        TypeRef::Named { name } => {
+            let Some(TypeKind::Struct { fields, .. }) = api.types.get(name).map(|d| &d.kind) else {
+                return None;
+            };
+            // an array property named as lists' items are, or after the collection
+            let last: String = op
+                .template
+                .segments
+                .iter()
+                .rev()
+                .find_map(|s| s.literal())
+                .map(key)
+                .unwrap_or_default()
+                .chars()
+                .take(5)
+                .collect();
+            fields
+                .iter()
+                .filter(|f| matches!(resolve(&f.schema, &api.types), TypeRef::Array { .. }))
+                .find(|f| {
+                    let k = key(&f.name);
+                    ITEMS_FIELDS.contains(&k.as_str()) || (!last.is_empty() && k.starts_with(&last))
+                })
+                .map(|f| Some(f.name.clone()))
         }
+        _ => None,
     }
-    None
-}
-
-fn is_array(api: &Api, t: &TypeRef) -> bool {
-    let mut cur = t;
-    for _ in 0..32 {
-        match cur {
-            TypeRef::Nullable { inner } => cur = inner,
-            TypeRef::Array { .. } => return true,
-            TypeRef::Named { name } => match api.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Alias { target }) => cur = target,
-                _ => return false,
-            },
-            _ => return false,
-        }
-    }
-    false
 }
 
 /// A template's shape: its segments with parameters blanked (`/repos/{}/secrets`).
