@@ -162,20 +162,11 @@ impl<'a> Sampler<'a> {
                                 Mutation::BodyValue(Value::Array(Vec::new())),
                             );
                         }
-                        let required: Vec<String> = object
-                            .get("required")
-                            .and_then(Value::as_array)
-                            .map(|r| {
-                                r.iter()
-                                    .filter_map(Value::as_str)
-                                    .map(str::to_string)
-                                    .collect()
-                            })
-                            .unwrap_or_default();
+                        let required = specforge::ir::required_of(object);
                         if let Some(first) = required.first() {
                             add(
                                 format!("the body's required property '{first}' is missing"),
-                                Mutation::DropProperty(first.clone()),
+                                Mutation::DropProperty(first.to_string()),
                             );
                         }
                     }

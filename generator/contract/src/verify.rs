@@ -341,6 +341,16 @@ struct Answer {
 }
 
 impl Run<'_> {
+    /// The values harvested so far (a panic elsewhere does not lose them).
+    fn harvest(&self) -> std::sync::MutexGuard<'_, Harvest> {
+        self.harvest.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Harvested values for `op`'s path parameters.
+    fn overrides(&self, op: &Operation) -> Vec<(String, Value)> {
+        self.harvest().overrides(op)
+    }
+
     fn out_of_time(&self) -> bool {
         self.options
             .deadline
@@ -490,11 +500,7 @@ impl Run<'_> {
             return vec![self.skipped(op, case, "the run's time budget was spent")];
         }
         let started = Instant::now();
-        let overrides = self
-            .harvest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .overrides(op);
+        let overrides = self.overrides(op);
         let req = self
             .sampler
             .variant(op, self.options.seed, &overrides, variant);
@@ -529,10 +535,7 @@ impl Run<'_> {
             .check(op, answer.status, &answer.headers, &answer.body);
         if (200..300).contains(&answer.status) {
             if let Ok(v) = serde_json::from_slice::<Value>(&answer.body) {
-                self.harvest
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .record(op, &v);
+                self.harvest().record(op, &v);
             }
         }
         let mut problems: Vec<String> = violations
@@ -555,11 +558,7 @@ impl Run<'_> {
 
     /// The negative cases of one operation: each must get a 4xx.
     fn negative(&self, op: &Operation) -> Vec<CaseResult> {
-        let overrides = self
-            .harvest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .overrides(op);
+        let overrides = self.overrides(op);
         let mut out = Vec::new();
         for n in self.sampler.negatives(op, self.options.seed, &overrides) {
             let case = format!("invalid: {}", n.rule);
@@ -616,11 +615,7 @@ impl Run<'_> {
             }
             let case = format!("chain {}", r.path);
             let started = Instant::now();
-            let overrides = self
-                .harvest
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .overrides(create);
+            let overrides = self.overrides(create);
             let req = self.sampler.request(create, self.options.seed, &overrides);
             let created = match self.send(&req) {
                 Ok(a) if (200..300).contains(&a.status) => a,
@@ -776,11 +771,7 @@ impl Run<'_> {
                 continue;
             }
             let started = Instant::now();
-            let overrides = self
-                .harvest
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .overrides(op);
+            let overrides = self.overrides(op);
             let req = self.sampler.request(op, self.options.seed, &overrides);
             let source = match self.send(&req) {
                 Ok(a) if (200..300).contains(&a.status) => a,
@@ -816,11 +807,7 @@ impl Run<'_> {
             for (link, target) in links {
                 let case = format!("link {}", link.name);
                 let started = Instant::now();
-                let mut ids = self
-                    .harvest
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .overrides(target);
+                let mut ids = self.overrides(target);
                 let mut missing = Vec::new();
                 for (param, expr) in &link.parameters {
                     match evaluate(expr, op, &req, &source, body.as_ref(), &self.api.base_path) {

@@ -284,15 +284,10 @@ impl Walk<'_, '_> {
                 .unwrap_or_default()
         };
         let required = |s: &Value| -> BTreeSet<String> {
-            s.get("required")
-                .and_then(Value::as_array)
-                .map(|r| {
-                    r.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
+            crate::ir::required_of(s)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
         };
         let (pa, pb) = (props(a), props(b));
         let (ra, rb) = (required(a), required(b));

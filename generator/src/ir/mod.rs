@@ -38,6 +38,17 @@ pub fn deref<'s>(
     cur
 }
 
+/// The names a JSON Schema object lists as `required` (none when it lists none).
+pub fn required_of(schema: &serde_json::Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect()
+}
+
 /// Load a spec from a path (`-` for stdin) and lower it into the IR.
 pub fn load_api(path: &Path) -> Result<Api, LoadError> {
     let spec = loader::load(path)?;
