@@ -69,6 +69,8 @@ pub struct MockState {
     pub resources: specforge::ir::resources::Resources,
     /// What outlives a reload of the spec: the journal and the stored objects.
     pub runtime: std::sync::Arc<Runtime>,
+    /// A spec path under the admin prefix (which then serves no admin API).
+    admin_conflict: Option<String>,
 }
 
 /// The mock's mutable state: the request journal and, with `--stateful`, the
@@ -290,7 +292,9 @@ impl MockState {
             warnings,
             resources,
             runtime,
+            admin_conflict: None,
         };
+        state.admin_conflict = state.find_admin_conflict();
         if let Some(seed) = state.options.seed_data.clone() {
             match crate::stateful::resolve_seed(&state, &seed) {
                 Ok(seed) => *state.runtime.store() = crate::stateful::Store::with_seed(seed),
@@ -301,7 +305,11 @@ impl MockState {
     }
 
     /// A spec path that the admin prefix would hide, if there is one.
-    pub fn admin_conflict(&self) -> Option<String> {
+    pub fn admin_conflict(&self) -> Option<&str> {
+        self.admin_conflict.as_deref()
+    }
+
+    fn find_admin_conflict(&self) -> Option<String> {
         let prefix = self.options.admin_prefix.trim_end_matches('/');
         self.api.operations.iter().find_map(|op| {
             let full = format!("{}{}", self.api.base_path, op.path);

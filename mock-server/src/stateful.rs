@@ -565,11 +565,12 @@ pub(crate) fn answer(state: &MockState, req: &Request<'_>) -> Option<axum::respo
         };
         return Some(with_body(rendered, shown));
     }
+    // what a replacement keeps: fields the response has and the request does not
     let server_owned: Vec<String> = match (
         json_media.and_then(|m| m.schema.as_ref()),
         op.request_body.as_ref(),
     ) {
-        (Some(out), Some(rb)) => {
+        (Some(out), Some(rb)) if role == Role::Replace => {
             let defs = state.response_set.defs();
             let sent: Vec<String> = rb
                 .content

@@ -417,10 +417,7 @@ fn an_admin_prefix_over_a_spec_path_is_a_conflict() {
     .unwrap();
     let api = specforge::load_api(&spec).unwrap();
     let state = specforge_mock::MockState::new(api.clone(), MockOptions::default());
-    assert_eq!(
-        state.admin_conflict().as_deref(),
-        Some("GET /__specforge/x")
-    );
+    assert_eq!(state.admin_conflict(), Some("GET /__specforge/x"));
     let moved = MockOptions {
         admin_prefix: "/__admin".into(),
         ..MockOptions::default()

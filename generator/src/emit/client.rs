@@ -93,38 +93,30 @@ pub fn api_key_setters(api: &Api) -> indexmap::IndexMap<String, String> {
 
 /// The argument type of a required parameter of a client method (`&str`, `i64`, `&[T]`, `&T`).
 pub fn arg_type(types: &RustTypes<'_>, t: &TypeRef, prefix: &TokenStream) -> TokenStream {
-    match types.resolve(t) {
-        TypeRef::Primitive {
-            primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
-        } => quote! { &str },
-        TypeRef::Primitive { .. } => types.rust(t, prefix),
-        TypeRef::Array { items, .. } => {
-            let i = types.rust(items, prefix);
-            quote! { &[#i] }
-        }
-        _ => {
-            let ty = types.rust(t, prefix);
-            quote! { &#ty }
-        }
-    }
+    borrowed(types, t, prefix, &TokenStream::new())
 }
 
-/// A required parameter of a `…_stream` method, declared with the stream's lifetime
-/// `'a` (`name: &'a str`), since the stream calls the method again for every page.
-fn arg_type_in(
+/// [`arg_type`] with `lifetime` on its references (`&'a str` for a `…_stream`
+/// method, which calls the method again for every page).
+fn borrowed(
     types: &RustTypes<'_>,
     t: &TypeRef,
     prefix: &TokenStream,
-    name: &Ident,
+    lifetime: &TokenStream,
 ) -> TokenStream {
-    let ty = arg_type(types, t, prefix);
-    let text = ty.to_string();
-    match text.strip_prefix('&') {
-        Some(rest) => {
-            let rest: TokenStream = rest.parse().unwrap_or_default();
-            quote! { #name: &'a #rest }
+    match types.resolve(t) {
+        TypeRef::Primitive {
+            primitive: Primitive::String | Primitive::Byte | Primitive::Binary,
+        } => quote! { &#lifetime str },
+        TypeRef::Primitive { .. } => types.rust(t, prefix),
+        TypeRef::Array { items, .. } => {
+            let i = types.rust(items, prefix);
+            quote! { &#lifetime [#i] }
         }
-        None => quote! { #name: #ty },
+        _ => {
+            let ty = types.rust(t, prefix);
+            quote! { &#lifetime #ty }
+        }
     }
 }
 
@@ -735,7 +727,8 @@ impl<'a> ClientEmitter<'a> {
             let a = ident(&args.snake(&p.name));
             let ty = self.arg_type(&p.schema, prefix);
             arg_decls.push(quote! { #a: #ty });
-            stream_args.push(arg_type_in(self.types, &p.schema, prefix, &a));
+            let streamed = borrowed(self.types, &p.schema, prefix, &quote! { 'a });
+            stream_args.push(quote! { #a: #streamed });
             arg_names.push(a.clone());
             arg_docs.push(format!(
                 "- `{a}`: `{}` ({} parameter){}",
