@@ -141,17 +141,17 @@ pub(crate) fn codec_tokens(p: &Parameter) -> TokenStream {
     let location = format_ident!("{}", format!("{:?}", ir.location));
     if ir == Codec::default_for(&p.name, ir.location) {
         return quote! {
-            super::runtime::params::Codec::default_for(#name, super::runtime::params::Location::#location)
+            Codec::default_for(#name, Location::#location)
         };
     }
     let style = format_ident!("{}", format!("{:?}", Style::from(p.style)));
     let explode = p.explode;
     let allow_reserved = p.allow_reserved;
     quote! {
-        super::runtime::params::Codec::new(
+        Codec::new(
             #name,
-            super::runtime::params::Location::#location,
-            super::runtime::params::Style::#style,
+            Location::#location,
+            Style::#style,
             #explode,
             #allow_reserved,
         )
@@ -291,6 +291,8 @@ impl<'a> ClientEmitter<'a> {
             .collect();
         let body = quote! {
             #use_types
+            #[allow(unused_imports)]
+            use super::runtime::params::{Codec, Location, Style};
 
             #default_const
 
@@ -303,6 +305,32 @@ impl<'a> ClientEmitter<'a> {
                 pub headers: ::reqwest::header::HeaderMap,
                 /// The decoded body.
                 pub body: T,
+            }
+
+            impl<T> ApiResponse<T> {
+                /// The same status and headers, the body mapped by `f`.
+                pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ApiResponse<U> {
+                    ApiResponse { status: self.status, headers: self.headers, body: f(self.body) }
+                }
+            }
+
+            #[allow(dead_code)]
+            impl ApiResponse<Vec<u8>> {
+                /// The body decoded as JSON.
+                fn json<T: ::serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+                    decode_json(self.status, &self.body)
+                }
+
+                /// The body as text (invalid UTF-8 replaced).
+                fn text(&self) -> String {
+                    String::from_utf8_lossy(&self.body).into_owned()
+                }
+            }
+
+            /// The status and headers of `raw` with a decoded `body`.
+            #[allow(dead_code)]
+            fn typed<T>(body: T, raw: ApiResponse<Vec<u8>>) -> ApiResponse<T> {
+                ApiResponse { status: raw.status, headers: raw.headers, body }
             }
 
             /// Why a call failed. `E` is the operation's documented error type.
@@ -489,6 +517,12 @@ impl<'a> ClientEmitter<'a> {
                     cookies.push_str("; ");
                 }
                 cookies.push_str(&pair);
+            }
+
+            /// Append a path parameter, encoded by its codec, to `url`.
+            #[allow(dead_code)]
+            fn push_path<T: ::serde::Serialize + ?Sized>(url: &mut String, codec: Codec<'_>, value: &T) {
+                url.push_str(&codec.encode_value(&wire(value)));
             }
 
             /// A parameter value as JSON, for the runtime's codecs.
@@ -738,7 +772,10 @@ impl<'a> ClientEmitter<'a> {
             ));
             if p.location == ParamLocation::Path {
                 let codec = codec_tokens(p);
-                path_values.insert(p.name.clone(), quote! { #codec.encode_value(&wire(&#a)) });
+                path_values.insert(
+                    p.name.clone(),
+                    quote! { push_path(&mut __url, #codec, &#a); },
+                );
             } else if p.location == ParamLocation::Query {
                 query_stmts.push(self.add_param(p, quote! { #a }));
             } else {
@@ -893,8 +930,9 @@ impl<'a> ClientEmitter<'a> {
                             url_stmts.push(push_literal(&literal));
                             literal.clear();
                         }
-                        let v = path_values.get(n).cloned().unwrap_or_else(|| quote! { "" });
-                        url_stmts.push(quote! { __url.push_str(&#v); });
+                        if let Some(push) = path_values.get(n) {
+                            url_stmts.push(push.clone());
+                        }
                     }
                 }
             }
@@ -992,8 +1030,7 @@ impl<'a> ClientEmitter<'a> {
         let method_tokens = quote! {
             #docs
             pub async fn #method_name(&self, #(#arg_decls),*) -> Result<ApiResponse<#success_ty>, Error<#error_ty>> {
-                let ApiResponse { status: __status, headers: __headers, body: __bytes } =
-                    self.#raw_name(#(#arg_names),*).await.map_err(Error::widen)?;
+                let response = self.#raw_name(#(#arg_names),*).await.map_err(Error::widen)?;
                 #decode
             }
 
@@ -1226,20 +1263,15 @@ impl<'a> ClientEmitter<'a> {
                     .as_ref()
                     .map(|s| self.types.rust(s, prefix))
                     .unwrap_or_else(|| quote! { ::serde_json::Value });
-                code(
-                    t.clone(),
-                    quote! { decode_json::<#t, _>(__status, &__bytes)? },
-                )
+                code(t.clone(), quote! { response.json::<#t, _>()? })
             }
             BodyType::Multipart => code(
                 quote! { ::serde_json::Value },
-                quote! { decode_json::<::serde_json::Value, _>(__status, &__bytes)? },
+                quote! { response.json::<::serde_json::Value, _>()? },
             ),
-            BodyType::Text => code(
-                quote! { String },
-                quote! { String::from_utf8_lossy(&__bytes).into_owned() },
-            ),
-            BodyType::Bytes => code(quote! { Vec<u8> }, quote! { __bytes }),
+            BodyType::Text => code(quote! { String }, quote! { response.text() }),
+            // moved, not decoded: see `responses`
+            BodyType::Bytes => code(quote! { Vec<u8> }, TokenStream::new()),
         }
     }
 
@@ -1312,30 +1344,29 @@ impl<'a> ClientEmitter<'a> {
             let pat = pattern(status);
             let decode = self.response_body(r, prefix).decode;
             let v = format_ident!("{}", r.variant);
-            let wrap = |e: &Ident| {
-                if r.body == BodyType::Unit {
-                    quote! { #e::#v }
-                } else {
-                    quote! { #e::#v(#decode) }
-                }
+            // the response with its body decoded (and wrapped in the status enum `e`);
+            // raw bytes are moved into place, never copied
+            let typed = |e: Option<&Ident>| match (e, &r.body) {
+                (None, BodyType::Bytes) => quote! { response },
+                (Some(e), BodyType::Bytes) => quote! { response.map(#e::#v) },
+                (None, _) => quote! { typed(#decode, response) },
+                (Some(e), BodyType::Unit) => quote! { typed(#e::#v, response) },
+                (Some(e), _) => quote! { typed(#e::#v(#decode), response) },
             };
             let result = if status.is_success() {
-                let body = match &success_enum {
-                    Some(e) => wrap(e),
-                    None => decode.clone(),
-                };
-                quote! { Ok(ApiResponse { status: __status, headers: __headers, body: #body }) }
+                let body = typed(success_enum.as_ref());
+                quote! { Ok(#body) }
             } else {
                 let e = error_enum.as_ref().expect("the plan names an error enum");
-                let body = wrap(e);
-                quote! { Err(Error::Api(ApiResponse { status: __status, headers: __headers, body: #body })) }
+                let body = typed(Some(e));
+                quote! { Err(Error::Api(#body)) }
             };
             if status == StatusSpec::Default {
                 has_wildcard = true;
             }
             arms.push((pat, result));
         }
-        let unexpected = quote! { Err(Error::UnexpectedStatus(ApiResponse { status: __status, headers: __headers, body: __bytes })) };
+        let unexpected = quote! { Err(Error::UnexpectedStatus(response)) };
         if !has_wildcard {
             arms.push((quote! { _ }, unexpected));
         }
@@ -1344,7 +1375,7 @@ impl<'a> ClientEmitter<'a> {
             only
         } else {
             let arms = arms.iter().map(|(p, r)| quote! { #p => #r, });
-            quote! { match __status.as_u16() { #(#arms)* } }
+            quote! { match response.status.as_u16() { #(#arms)* } }
         };
         ResponsesCode {
             success_ty,

@@ -27,6 +27,12 @@ pub struct ServerEmitter<'a> {
     degraded: Vec<Degradation>,
     /// Each operation's template constant, by operation name.
     templates: IndexMap<String, Ident>,
+    /// One constant per distinct security requirement: its tokens, its name.
+    securities: IndexMap<String, Ident>,
+    /// The security constants' items.
+    security_items: TokenStream,
+    /// Names of the security constants, kept distinct.
+    security_names: Namer,
 }
 
 /// What an operation's handler does with its body.
@@ -45,6 +51,9 @@ impl<'a> ServerEmitter<'a> {
             api: types.api(),
             degraded: Vec::new(),
             templates: IndexMap::new(),
+            securities: IndexMap::new(),
+            security_items: TokenStream::new(),
+            security_names: Namer::default(),
         }
     }
 
@@ -82,14 +91,17 @@ impl<'a> ServerEmitter<'a> {
                     quote! { #h::<A> }
                 } else {
                     let name = format_ident!("dispatch_{}", snake(&candidates[0].2));
-                    let tries: Vec<TokenStream> = candidates.iter().map(|(h, _, op)| {
-                        let t = &self.templates[op];
-                        quote! {
-                            if super::runtime::path::match_path(#t.0, #t.1, below_base(&path)).is_some() {
-                                return #h::<A>(state, request).await;
+                    let tries: Vec<TokenStream> = candidates
+                        .iter()
+                        .map(|(h, _, op)| {
+                            let t = &self.templates[op];
+                            quote! {
+                                if match_path(#t.0, #t.1, below_base(&path)).is_some() {
+                                    return #h::<A>(state, request).await.into_response();
+                                }
                             }
-                        }
-                    }).collect();
+                        })
+                        .collect();
                     let doc = format!(
                         " Picks among the operations whose templates share the route `{skeleton}`."
                     );
@@ -122,12 +134,23 @@ impl<'a> ServerEmitter<'a> {
             quote! { #[allow(unused_imports)] use super::types; }
         };
         // the security check, only where some operation asks for credentials
-        let authorize_fn = if self.api.operations.iter().any(|op| !op.security.is_empty()) {
+        let any_secured = self.api.operations.iter().any(|op| !op.security.is_empty());
+        let check_security = if any_secured {
+            quote! {
+                if !security.is_empty() {
+                    authorize(api, security, &mut parts).await?;
+                }
+            }
+        } else {
+            quote! { let _ = (api, security); }
+        };
+        let security_items = std::mem::take(&mut self.security_items);
+        let authorize_fn = if any_secured {
             quote! {
             /// Check an operation's security requirement, then [`Api::authenticate`].
             async fn authorize<A: Api>(
                 api: &A,
-                alternatives: &[&[super::runtime::auth::Scheme<'static>]],
+                alternatives: Security,
                 context: &mut RequestContext,
             ) -> Result<(), ::axum::response::Response> {
                 // read the credentials (nothing borrowed from the request lives past this block)
@@ -183,6 +206,29 @@ impl<'a> ServerEmitter<'a> {
         let body = quote! {
             #use_types
             use ::axum::response::IntoResponse as _;
+            #[allow(unused_imports)]
+            use super::runtime::auth::{Kind, Scheme};
+            #[allow(unused_imports)]
+            use super::runtime::params::{Codec, Location, Shape, Style};
+            #[allow(unused_imports)]
+            use super::runtime::path::{match_path, Piece};
+            #[allow(unused_imports)]
+            use ::axum::extract::{Request, State};
+            #[allow(unused_imports)]
+            use ::axum::response::Response;
+            #[allow(unused_imports)]
+            use ::std::sync::Arc;
+            #[allow(unused_imports)]
+            use super::runtime::path::Choices;
+
+            /// An operation's path template as the runtime matches it: the pieces of
+            /// each segment, whether it ends in a slash, the parameter names in order.
+            #[allow(dead_code)]
+            type Template = (&'static [&'static [Piece<'static>]], bool, &'static [&'static str]);
+
+            /// A security requirement: any alternative, every scheme of it (empty: none).
+            #[allow(dead_code)]
+            type Security = &'static [&'static [Scheme<'static>]];
 
             /// The API to implement: one method per operation. Implement it for your
             /// service and serve [`router`]. Every method has a default that answers
@@ -363,6 +409,8 @@ impl<'a> ServerEmitter<'a> {
                     .with_state(::std::sync::Arc::new(api))
             }
 
+            #security_items
+
             #items
 
             #handlers
@@ -423,54 +471,108 @@ impl<'a> ServerEmitter<'a> {
 
             #enum_impls
 
-            /// One scalar parameter, typed.
+            /// Where a request carries its parameters: the path values the template
+            /// matched, the query string, the headers and the cookies.
             #[allow(dead_code)]
-            fn read_scalar<T: FromParam>(raw: Option<super::runtime::params::Raw>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
-                use super::runtime::params::Raw;
-                let text = match raw {
-                    None => return Ok(None),
-                    Some(Raw::Scalar(s)) => s,
-                    Some(Raw::Array(items)) => items.join(","),
-                    Some(Raw::Object(entries)) => entries.into_iter().map(|(k, v)| format!("{k},{v}")).collect::<Vec<_>>().join(","),
-                };
-                T::from_param(&text).map(Some).map_err(|e| bad_request(location, format!("{location}: {e}")))
-            }
-
-            /// An array parameter of scalars, typed item by item.
-            #[allow(dead_code)]
-            fn read_list<T: FromParam>(raw: Option<super::runtime::params::Raw>, location: &str) -> Result<Option<Vec<T>>, ::axum::response::Response> {
-                use super::runtime::params::Raw;
-                let items = match raw {
-                    None => return Ok(None),
-                    Some(Raw::Array(items)) => items,
-                    Some(Raw::Scalar(s)) => vec![s],
-                    Some(Raw::Object(entries)) => entries.into_iter().flat_map(|(k, v)| [k, v]).collect(),
-                };
-                items
-                    .iter()
-                    .map(|v| T::from_param(v).map_err(|e| bad_request(location, format!("{location}: {e}"))))
-                    .collect::<Result<Vec<T>, _>>()
-                    .map(Some)
-            }
-
-            /// A parameter of any other type, through its JSON form.
-            #[allow(dead_code)]
-            fn read_json<T: ::serde::de::DeserializeOwned>(raw: Option<super::runtime::params::Raw>, location: &str) -> Result<Option<T>, ::axum::response::Response> {
-                let Some(raw) = raw else { return Ok(None) };
-                let lenient = raw.lenient_json();
-                let as_text = match &raw {
-                    super::runtime::params::Raw::Scalar(s) => Some(::serde_json::Value::String(s.clone())),
-                    _ => None,
-                };
-                ::serde_json::from_value(lenient)
-                    .or_else(|e| as_text.map(::serde_json::from_value).unwrap_or(Err(e)))
-                    .map(Some)
-                    .map_err(|e| bad_request(location, format!("{location}: {e}")))
+            struct Inputs<'r> {
+                path: &'r [(String, String)],
+                query: ::std::cell::OnceCell<Vec<(String, &'r str)>>,
+                parts: &'r RequestContext,
             }
 
             #[allow(dead_code)]
-            fn required<T>(value: Option<T>, location: &str) -> Result<T, ::axum::response::Response> {
-                value.ok_or_else(|| bad_request(location, format!("{location} is required")))
+            impl<'r> Inputs<'r> {
+                fn new(path: &'r [(String, String)], parts: &'r RequestContext) -> Self {
+                    Self { path, query: ::std::cell::OnceCell::new(), parts }
+                }
+
+                /// One parameter, decoded by its codec into the shape of its schema.
+                fn get(&self, codec: Codec<'_>, shape: Shape) -> Input {
+                    self.get_with(codec, shape, &[])
+                }
+
+                /// As [`Inputs::get`], for an exploded object in the query: `others` are
+                /// the names of the operation's other query parameters.
+                fn get_with(&self, codec: Codec<'_>, shape: Shape, others: &[&str]) -> Input {
+                    let place = match codec.location {
+                        Location::Path => "path",
+                        Location::Query => "query",
+                        Location::Header => "header",
+                        Location::Cookie => "cookie",
+                    };
+                    let raw = match codec.location {
+                        Location::Path => self.path.iter().find(|(n, _)| n == codec.name).and_then(|(_, v)| codec.decode_value(v, shape)),
+                        Location::Query => {
+                            let query = self.query.get_or_init(|| super::runtime::params::query_pairs(self.parts.uri.query().unwrap_or("")));
+                            codec.decode_query(query, shape, others)
+                        }
+                        Location::Header => header(&self.parts.headers, codec.name).and_then(|v| codec.decode_value(v, shape)),
+                        Location::Cookie => codec.decode_cookie(&cookies(&self.parts.headers), shape),
+                    };
+                    Input { raw, location: format!("{place}.{}", codec.name) }
+                }
+            }
+
+            /// One parameter as the request carries it, not yet typed; `location`
+            /// (`query.limit`) names it in a problem response.
+            #[allow(dead_code)]
+            struct Input {
+                raw: Option<super::runtime::params::Raw>,
+                location: String,
+            }
+
+            #[allow(dead_code)]
+            impl Input {
+                /// A parameter the operation requires: typed by `read`, and present.
+                fn need<T>(self, read: fn(Self) -> Result<Option<T>, ::axum::response::Response>) -> Result<T, ::axum::response::Response> {
+                    let location = self.location.clone();
+                    read(self)?.ok_or_else(|| bad_request(&location, format!("{location} is required")))
+                }
+
+                /// One scalar, typed.
+                fn scalar<T: FromParam>(self) -> Result<Option<T>, ::axum::response::Response> {
+                    use super::runtime::params::Raw;
+                    let location = self.location;
+                    let text = match self.raw {
+                        None => return Ok(None),
+                        Some(Raw::Scalar(s)) => s,
+                        Some(Raw::Array(items)) => items.join(","),
+                        Some(Raw::Object(entries)) => entries.into_iter().map(|(k, v)| format!("{k},{v}")).collect::<Vec<_>>().join(","),
+                    };
+                    T::from_param(&text).map(Some).map_err(|e| bad_request(&location, format!("{location}: {e}")))
+                }
+
+                /// An array of scalars, typed item by item.
+                fn list<T: FromParam>(self) -> Result<Option<Vec<T>>, ::axum::response::Response> {
+                    use super::runtime::params::Raw;
+                    let location = self.location;
+                    let items = match self.raw {
+                        None => return Ok(None),
+                        Some(Raw::Array(items)) => items,
+                        Some(Raw::Scalar(s)) => vec![s],
+                        Some(Raw::Object(entries)) => entries.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+                    };
+                    items
+                        .iter()
+                        .map(|v| T::from_param(v).map_err(|e| bad_request(&location, format!("{location}: {e}"))))
+                        .collect::<Result<Vec<T>, _>>()
+                        .map(Some)
+                }
+
+                /// Any other type, through its JSON form.
+                fn json<T: ::serde::de::DeserializeOwned>(self) -> Result<Option<T>, ::axum::response::Response> {
+                    let location = self.location;
+                    let Some(raw) = self.raw else { return Ok(None) };
+                    let lenient = raw.lenient_json();
+                    let as_text = match &raw {
+                        super::runtime::params::Raw::Scalar(s) => Some(::serde_json::Value::String(s.clone())),
+                        _ => None,
+                    };
+                    ::serde_json::from_value(lenient)
+                        .or_else(|e| as_text.map(::serde_json::from_value).unwrap_or(Err(e)))
+                        .map(Some)
+                        .map_err(|e| bad_request(&location, format!("{location}: {e}")))
+                }
             }
 
             #[allow(dead_code)]
@@ -483,6 +585,61 @@ impl<'a> ServerEmitter<'a> {
                 super::runtime::params::cookie_pairs(
                     headers.get_all(::axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()),
                 )
+            }
+
+            /// The start of every handler: the request's parts, its path parameters
+            /// (name, value) matched against `template`, its body unread; and its
+            /// credentials checked against `security` before anything else is read.
+            #[allow(dead_code)]
+            async fn begin<A: Api>(
+                api: &A,
+                request: ::axum::extract::Request,
+                template: Template,
+                security: Security,
+            ) -> Result<(RequestContext, Vec<(String, String)>, ::axum::body::Body), ::axum::response::Response> {
+                let (head, body) = request.into_parts();
+                #[allow(unused_mut)]
+                let mut parts = RequestContext::new(head);
+                let (segments, trailing, names) = template;
+                let Some(values) = match_path(segments, trailing, below_base(parts.uri.path())) else {
+                    return Err(not_found(parts.uri.clone()).await);
+                };
+                let path = names.iter().map(|n| n.to_string()).zip(values.into_iter().map(|v| v.to_string())).collect();
+                #check_security
+                Ok((parts, path, body))
+            }
+
+            /// A request body the operation requires: read, present, of an accepted
+            /// content type, and parsed.
+            #[allow(dead_code)]
+            async fn required_body<T>(
+                body: ::axum::body::Body,
+                parts: &RequestContext,
+                accepted: &[&str],
+                parse: fn(&::axum::body::Bytes) -> Result<T, ::axum::response::Response>,
+            ) -> Result<T, ::axum::response::Response> {
+                let bytes = read_body(body).await?;
+                if bytes.is_empty() {
+                    return Err(bad_request("body", "body: a request body is required".to_string()));
+                }
+                content_type_ok(&parts.headers, accepted)?;
+                parse(&bytes)
+            }
+
+            /// An optional request body: `None` when empty, else as [`required_body`].
+            #[allow(dead_code)]
+            async fn optional_body<T>(
+                body: ::axum::body::Body,
+                parts: &RequestContext,
+                accepted: &[&str],
+                parse: fn(&::axum::body::Bytes) -> Result<T, ::axum::response::Response>,
+            ) -> Result<Option<T>, ::axum::response::Response> {
+                let bytes = read_body(body).await?;
+                if bytes.is_empty() {
+                    return Ok(None);
+                }
+                content_type_ok(&parts.headers, accepted)?;
+                parse(&bytes).map(Some)
             }
 
             /// The spec's base path; operation templates are below it.
@@ -518,7 +675,7 @@ impl<'a> ServerEmitter<'a> {
             }
 
             #[allow(dead_code)]
-            fn json_body<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ::axum::response::Response> {
+            fn json_body<T: ::serde::de::DeserializeOwned>(bytes: &::axum::body::Bytes) -> Result<T, ::axum::response::Response> {
                 let mut de = ::serde_json::Deserializer::from_slice(bytes);
                 ::serde_path_to_error::deserialize(&mut de).map_err(|e| {
                     // `a.b[0].c` -> `a/b/0/c`; `?` marks a place serde could not name
@@ -530,13 +687,24 @@ impl<'a> ServerEmitter<'a> {
             }
 
             #[allow(dead_code)]
-            fn form_body<T: ::serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ::axum::response::Response> {
+            fn form_body<T: ::serde::de::DeserializeOwned>(bytes: &::axum::body::Bytes) -> Result<T, ::axum::response::Response> {
                 ::serde_urlencoded::from_bytes(bytes).map_err(|e| bad_request("body", format!("body: {e}")))
             }
 
             #[allow(dead_code)]
-            fn text_body(bytes: &[u8]) -> Result<String, ::axum::response::Response> {
+            fn text_body(bytes: &::axum::body::Bytes) -> Result<String, ::axum::response::Response> {
                 String::from_utf8(bytes.to_vec()).map_err(|_| bad_request("body", "body: not UTF-8 text".to_string()))
+            }
+
+            #[allow(dead_code)]
+            fn raw_body(bytes: &::axum::body::Bytes) -> Result<::axum::body::Bytes, ::axum::response::Response> {
+                Ok(bytes.clone())
+            }
+
+            /// The `501 Not Implemented` answer of an operation the [`Api`] does not implement.
+            #[allow(dead_code)]
+            fn not_implemented(operation: &str) -> ::axum::response::Response {
+                problem(::axum::http::StatusCode::NOT_IMPLEMENTED, "Not Implemented", format!("{operation} is not implemented by this server"), "operation")
             }
 
             #[allow(dead_code)]
@@ -601,11 +769,10 @@ impl<'a> ServerEmitter<'a> {
         self.types.rust(t.non_null(), prefix)
     }
 
-    /// An expression of type `Result<Option<T>, Response>` reading parameter `p`
-    /// through the runtime codec the IR decided for it.
+    /// An expression reading parameter `p` from `inputs` through the runtime codec
+    /// the IR decided for it: of type `Result<T, Response>` where the parameter is
+    /// required, `Result<Option<T>, Response>` where it is not.
     fn read_param(&self, p: &Parameter, op: &Operation) -> TokenStream {
-        let location = format!("{}.{}", p.location.as_str(), p.name);
-        let name = &p.name;
         let ty = self.param_type(&p.schema, &quote! { types:: });
         let codec = codec_tokens(p);
         let shape = format_ident!(
@@ -616,39 +783,34 @@ impl<'a> ServerEmitter<'a> {
                 ParamShape::Object => "Object",
             }
         );
-        let shape = quote! { super::runtime::params::Shape::#shape };
-        let raw = match p.location {
-            ParamLocation::Path => quote! {
-                __path.iter().find(|(n, _)| *n == #name).and_then(|(_, v)| #codec.decode_value(v, #shape))
-            },
-            ParamLocation::Query => {
-                // only an exploded object reads the other names: listing them for
-                // every parameter would make the code quadratic in the parameter count
-                let others = if p.codec().takes_other_pairs(p.shape.into()) {
-                    op.other_query_names(&p.name)
-                } else {
-                    Vec::new()
-                };
-                quote! { #codec.decode_query(&__query, #shape, &[#(#others),*]) }
-            }
-            ParamLocation::Header => quote! {
-                header(&parts.headers, #name).and_then(|v| #codec.decode_value(v, #shape))
-            },
-            ParamLocation::Cookie => quote! { #codec.decode_cookie(&__cookies, #shape) },
+        // only an exploded object in the query reads the other names: listing them
+        // for every parameter would make the code quadratic in the parameter count
+        let others =
+            if p.location == ParamLocation::Query && p.codec().takes_other_pairs(p.shape.into()) {
+                op.other_query_names(&p.name)
+            } else {
+                Vec::new()
+            };
+        let input = if others.is_empty() {
+            quote! { inputs.get(#codec, Shape::#shape) }
+        } else {
+            quote! { inputs.get_with(#codec, Shape::#shape, &[#(#others),*]) }
         };
         let scalar = |t: &TypeRef| -> bool {
             matches!(self.types.resolve(t), TypeRef::Primitive { .. })
                 || self.types.is_string_enum(t)
         };
-        match self.types.resolve(p.schema.non_null()) {
+        let (reader, target) = match self.types.resolve(p.schema.non_null()) {
             TypeRef::Array { items, .. } if scalar(items) => {
-                let item_ty = self.types.rust(items, &quote! { types:: });
-                quote! { read_list::<#item_ty>(#raw, #location) }
+                (quote! { list }, self.types.rust(items, &quote! { types:: }))
             }
-            _ if scalar(&p.schema) && p.shape == ParamShape::Scalar => {
-                quote! { read_scalar::<#ty>(#raw, #location) }
-            }
-            _ => quote! { read_json::<#ty>(#raw, #location) },
+            _ if scalar(&p.schema) && p.shape == ParamShape::Scalar => (quote! { scalar }, ty),
+            _ => (quote! { json }, ty),
+        };
+        if p.required {
+            quote! { #input.need(Input::#reader::<#target>) }
+        } else {
+            quote! { #input.#reader::<#target>() }
         }
     }
 
@@ -662,7 +824,6 @@ impl<'a> ServerEmitter<'a> {
         let mut outputs: Vec<Ident> = Vec::new();
         let mut output_types: Vec<Ident> = Vec::new();
         let mut parse_stmts: Vec<TokenStream> = Vec::new();
-        let mut uses = (false, false, false); // path, query, cookies
         for (suffix, locations) in INPUT_GROUPS {
             let params: Vec<&Parameter> = op
                 .parameters
@@ -681,12 +842,6 @@ impl<'a> ServerEmitter<'a> {
             let mut fields = Vec::new();
             let mut inits = Vec::new();
             for p in params {
-                match p.location {
-                    ParamLocation::Path => uses.0 = true,
-                    ParamLocation::Query => uses.1 = true,
-                    ParamLocation::Cookie => uses.2 = true,
-                    ParamLocation::Header => {}
-                }
                 let f = ident(&fnamer.snake(&p.name));
                 let ty = self.param_type(&p.schema, prefix);
                 let doc = format!(
@@ -699,13 +854,11 @@ impl<'a> ServerEmitter<'a> {
                         .unwrap_or_default()
                 );
                 let read = self.read_param(p, op);
-                let location = format!("{}.{}", p.location.as_str(), p.name);
+                inits.push(quote! { #f: #read?, });
                 if p.required {
                     fields.push(quote! { #[doc = #doc] pub #f: #ty, });
-                    inits.push(quote! { #f: required(#read?, #location)?, });
                 } else {
                     fields.push(quote! { #[doc = #doc] pub #f: Option<#ty>, });
-                    inits.push(quote! { #f: #read?, });
                 }
             }
             let doc = format!(
@@ -771,42 +924,18 @@ impl<'a> ServerEmitter<'a> {
         };
         // handler
         let parse_fn = format_ident!("{}", plan.server.parser);
-        let query_decl = if uses.1 {
-            quote! { let __query = super::runtime::params::query_pairs(parts.uri.query().unwrap_or("")); }
-        } else {
-            TokenStream::new()
-        };
-        let cookie_decl = if uses.2 {
-            quote! { let __cookies = cookies(&parts.headers); }
-        } else {
-            TokenStream::new()
-        };
-        let path_arg = if uses.0 {
-            quote! { __path: &[(&str, &str)] }
-        } else {
-            quote! { _path: &[(&str, &str)] }
-        };
-        let parts_arg = if op
-            .parameters
-            .iter()
-            .any(|p| p.location != ParamLocation::Path)
-        {
-            quote! { parts: &RequestContext }
-        } else {
-            quote! { _parts: &RequestContext }
-        };
         // the template, as the runtime matches it
         let template_const = format_ident!("{}", plan.server.template);
         let segments = op.template.pieces().into_iter().map(|pieces| {
             let pieces = pieces.into_iter().map(|p| match p {
-                Piece::Lit(l) => quote! { super::runtime::path::Piece::Lit(#l) },
-                Piece::Var => quote! { super::runtime::path::Piece::Var },
-                Piece::Int => quote! { super::runtime::path::Piece::Int },
+                Piece::Lit(l) => quote! { Piece::Lit(#l) },
+                Piece::Var => quote! { Piece::Var },
+                Piece::Int => quote! { Piece::Int },
                 Piece::OneOf(Choices::Strings(values)) => {
-                    quote! { super::runtime::path::Piece::OneOf(super::runtime::path::Choices::Strs(&[#(#values),*])) }
+                    quote! { Piece::OneOf(Choices::Strs(&[#(#values),*])) }
                 }
                 Piece::OneOf(Choices::Strs(values)) => {
-                    quote! { super::runtime::path::Piece::OneOf(super::runtime::path::Choices::Strs(&[#(#values),*])) }
+                    quote! { Piece::OneOf(Choices::Strs(&[#(#values),*])) }
                 }
             });
             quote! { &[#(#pieces),*] }
@@ -816,7 +945,7 @@ impl<'a> ServerEmitter<'a> {
         let template_doc = format!(" `{}` as the runtime matches it.", op.path);
         items.extend(quote! {
             #[doc = #template_doc]
-            const #template_const: (&[&[super::runtime::path::Piece<'static>]], bool, &[&str]) = (&[#(#segments),*], #trailing, &[#(#names),*]);
+            const #template_const: Template = (&[#(#segments),*], #trailing, &[#(#names),*]);
         });
         self.templates
             .insert(op.name.clone(), template_const.clone());
@@ -825,25 +954,13 @@ impl<'a> ServerEmitter<'a> {
             Some(plan) => {
                 let accepted = &plan.accepted;
                 let parse = &plan.parse;
-                if plan.required {
-                    quote! {
-                        let bytes = match read_body(body).await { Ok(b) => b, Err(r) => return r };
-                        if bytes.is_empty() {
-                            return bad_request("body", "body: a request body is required".to_string());
-                        }
-                        if let Err(r) = content_type_ok(&parts.headers, &[#(#accepted),*]) { return r; }
-                        let body = match #parse { Ok(b) => b, Err(r) => return r };
-                    }
+                let read = if plan.required {
+                    quote! { required_body }
                 } else {
-                    quote! {
-                        let bytes = match read_body(body).await { Ok(b) => b, Err(r) => return r };
-                        let body = if bytes.is_empty() {
-                            None
-                        } else {
-                            if let Err(r) = content_type_ok(&parts.headers, &[#(#accepted),*]) { return r; }
-                            match #parse { Ok(b) => Some(b), Err(r) => return r }
-                        };
-                    }
+                    quote! { optional_body }
+                };
+                quote! {
+                    let body = #read(body, &parts, &[#(#accepted),*], #parse).await?;
                 }
             }
         };
@@ -852,70 +969,37 @@ impl<'a> ServerEmitter<'a> {
         } else {
             quote! { _body }
         };
-        let auth_stmt = if secured {
-            let security_const = format_ident!(
-                "SECURITY_{}",
-                template_const.to_string().trim_start_matches("TEMPLATE_")
-            );
-            let alternatives = self.api.security_of(op).into_iter().map(|alternative| {
-                let schemes = alternative.into_iter().map(|scheme| {
-                    let name = scheme.name;
-                    let kind = match scheme.kind {
-                        Kind::Bearer => quote! { super::runtime::auth::Kind::Bearer },
-                        Kind::Basic => quote! { super::runtime::auth::Kind::Basic },
-                        Kind::ApiKey { name, location } => {
-                            let location = format_ident!("{}", format!("{location:?}"));
-                            quote! { super::runtime::auth::Kind::ApiKey { name: #name, location: super::runtime::params::Location::#location } }
-                        }
-                        Kind::Other { scheme } => quote! { super::runtime::auth::Kind::Other { scheme: #scheme } },
-                    };
-                    quote! { super::runtime::auth::Scheme { name: #name, kind: #kind } }
-                });
-                quote! { &[#(#schemes),*] }
-            });
-            let security_doc = format!(
-                " The security requirement of `{} {}`: any alternative, every scheme of it.",
-                op.method.as_str(),
-                op.path
-            );
-            items.extend(quote! {
-                #[doc = #security_doc]
-                const #security_const: &[&[super::runtime::auth::Scheme<'static>]] = &[#(#alternatives),*];
-            });
-            quote! {
-                if let Err(r) = authorize(&*api, #security_const, &mut parts).await { return r; }
-            }
+        let security_const = if secured {
+            self.security_const(op)
         } else {
-            TokenStream::new()
+            quote! { &[] }
         };
         let handler_doc = format!(" Serves `{} {}`.", op.method.as_str(), op.path);
+        // an operation without parameters has nothing to parse
+        let (path_binding, parse_fn_item, parse_stmt) = if outputs.is_empty() {
+            (quote! { _path }, TokenStream::new(), TokenStream::new())
+        } else {
+            (
+                quote! { path },
+                quote! {
+                    #[allow(clippy::type_complexity)]
+                    fn #parse_fn(inputs: &Inputs<'_>) -> Result<(#(#output_types,)*), ::axum::response::Response> {
+                        #(#parse_stmts)*
+                        Ok((#(#outputs,)*))
+                    }
+                },
+                quote! { let (#(#outputs,)*) = #parse_fn(&Inputs::new(&path, &parts))?; },
+            )
+        };
         let handler = quote! {
-            #[allow(clippy::type_complexity)]
-            fn #parse_fn(#path_arg, #parts_arg) -> Result<(#(#output_types,)*), ::axum::response::Response> {
-                #query_decl
-                #cookie_decl
-                #(#parse_stmts)*
-                Ok((#(#outputs,)*))
-            }
+            #parse_fn_item
 
             #[doc = #handler_doc]
-            async fn #handler_name<A: Api>(
-                ::axum::extract::State(api): ::axum::extract::State<::std::sync::Arc<A>>,
-                request: ::axum::extract::Request,
-            ) -> ::axum::response::Response {
-                let (head, #body_binding) = request.into_parts();
-                #[allow(unused_mut)]
-                let mut parts = RequestContext::new(head);
-                let (segments, trailing, names) = #template_const;
-                let Some(values) = super::runtime::path::match_path(segments, trailing, below_base(parts.uri.path())) else {
-                    return not_found(parts.uri.clone()).await;
-                };
-                let path: Vec<(String, String)> = names.iter().map(|n| n.to_string()).zip(values.into_iter().map(|v| v.to_string())).collect();
-                #auth_stmt
-                let path: Vec<(&str, &str)> = path.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-                let (#(#outputs,)*) = match #parse_fn(&path, &parts) { Ok(v) => v, Err(r) => return r };
+            async fn #handler_name<A: Api>(State(api): State<Arc<A>>, request: Request) -> Result<Response, Response> {
+                let (parts, #path_binding, #body_binding) = begin(&*api, request, #template_const, #security_const).await?;
+                #parse_stmt
                 #body_stmts
-                <A as Api>::#method_name(&*api, parts, #(#call_args),*).await.into_response()
+                Ok(<A as Api>::#method_name(&*api, parts, #(#call_args),*).await.into_response())
             }
         };
         OperationCode {
@@ -924,6 +1008,68 @@ impl<'a> ServerEmitter<'a> {
             handler,
             handler_name,
         }
+    }
+
+    /// The constant holding `op`'s security requirement: one per distinct
+    /// requirement, named after its schemes, emitted the first time it is used.
+    fn security_const(&mut self, op: &Operation) -> TokenStream {
+        let mut names = Vec::new();
+        let alternatives: Vec<TokenStream> = self
+            .api
+            .security_of(op)
+            .into_iter()
+            .map(|alternative| {
+                let mut all = Vec::new();
+                let schemes: Vec<TokenStream> = alternative
+                    .into_iter()
+                    .map(|scheme| {
+                        all.push(scheme.name.to_string());
+                        let name = scheme.name;
+                        let kind = match scheme.kind {
+                            Kind::Bearer => quote! { Kind::Bearer },
+                            Kind::Basic => quote! { Kind::Basic },
+                            Kind::ApiKey { name, location } => {
+                                let location = format_ident!("{}", format!("{location:?}"));
+                                quote! { Kind::ApiKey { name: #name, location: Location::#location } }
+                            }
+                            Kind::Other { scheme } => quote! { Kind::Other { scheme: #scheme } },
+                        };
+                        quote! { Scheme { name: #name, kind: #kind } }
+                    })
+                    .collect();
+                names.push(all);
+                quote! { &[#(#schemes),*] }
+            })
+            .collect();
+        let value = quote! { &[#(#alternatives),*] };
+        let key = value.to_string();
+        if let Some(name) = self.securities.get(&key) {
+            return quote! { #name };
+        }
+        let described = names
+            .iter()
+            .map(|a| a.join(" and "))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let wanted = if described.len() <= 24 {
+            format!("security {described}")
+        } else {
+            format!("security {}", self.securities.len() + 1)
+        };
+        let name = format_ident!("{}", self.security_names.snake(&wanted).to_uppercase());
+        let listed = names
+            .iter()
+            .map(|a| format!("`{}`", a.join("` and `")))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let doc =
+            format!(" The security requirement {listed}: any alternative, every scheme of it.");
+        self.security_items.extend(quote! {
+            #[doc = #doc]
+            const #name: Security = #value;
+        });
+        self.securities.insert(key, name.clone());
+        quote! { #name }
     }
 
     fn request_body(&mut self, plan: &OperationPlan<'_>, prefix: &TokenStream) -> Option<BodyCode> {
@@ -953,24 +1099,18 @@ impl<'a> ServerEmitter<'a> {
         let (ty, parse) = match kind {
             BodyKind::Json => {
                 let t = schema_ty();
-                (t.clone(), quote! { json_body::<#t>(&bytes) })
+                (t.clone(), quote! { json_body::<#t> })
             }
             BodyKind::Form => {
                 let t = schema_ty();
-                (t.clone(), quote! { form_body::<#t>(&bytes) })
+                (t.clone(), quote! { form_body::<#t> })
             }
-            BodyKind::Text => (quote! { String }, quote! { text_body(&bytes) }),
+            BodyKind::Text => (quote! { String }, quote! { text_body }),
             BodyKind::Multipart => {
                 self.degraded.push(Degradation::op(&op.name, &op.pointer, "multipart request bodies reach the server stub as raw bytes (axum::body::Bytes); parse them with axum's Multipart or multer"));
-                (
-                    quote! { ::axum::body::Bytes },
-                    quote! { Ok::<_, ::axum::response::Response>(bytes.clone()) },
-                )
+                (quote! { ::axum::body::Bytes }, quote! { raw_body })
             }
-            BodyKind::Binary => (
-                quote! { ::axum::body::Bytes },
-                quote! { Ok::<_, ::axum::response::Response>(bytes.clone()) },
-            ),
+            BodyKind::Binary => (quote! { ::axum::body::Bytes }, quote! { raw_body }),
         };
         Some(BodyCode {
             ty,
@@ -1092,11 +1232,7 @@ impl<'a> ServerEmitter<'a> {
             arms.push(arm);
         }
         let doc = format!(" The documented responses of [`Api::{}`].", plan.method);
-        let unimplemented = format!(
-            "{} {} is not implemented by this server",
-            op.method.as_str(),
-            op.path
-        );
+        let unimplemented = format!("{} {}", op.method.as_str(), op.path);
         variants.push(quote! {
             /// `501 Not Implemented` (problem+json): the default of every [`Api`] method.
             NotImplemented,
@@ -1105,7 +1241,7 @@ impl<'a> ServerEmitter<'a> {
             Undocumented(ApiError),
         });
         arms.push(quote! {
-            Self::NotImplemented => problem(::axum::http::StatusCode::NOT_IMPLEMENTED, "Not Implemented", #unimplemented.to_string(), "operation"),
+            Self::NotImplemented => not_implemented(#unimplemented),
             Self::Undocumented(error) => error.into_response(),
         });
         let match_expr = quote! { match self { #(#arms)* } };
