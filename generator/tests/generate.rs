@@ -209,7 +209,39 @@ fn snapshot_crates_compile_without_warnings_and_pass_clippy() {
     let dir = root().join("target/snapshot-crates");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let members = crates_from_snapshots(&dir, SPECS);
+    let mut members = crates_from_snapshots(&dir, SPECS);
+    // a crate whose modules are split into parts (`include!`d files): what a spec
+    // hundreds of times larger gets with the default limit
+    let parts = generator("specs/woodpecker.json", "parts")
+        .standalone(false)
+        .part_limit(64 * 1024)
+        .generate_crate()
+        .expect("generates");
+    let part_files: Vec<String> = parts
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .filter(|p| p.contains("/part_"))
+        .collect();
+    assert!(
+        part_files.iter().any(|p| p.starts_with("src/server/part_"))
+            && part_files.iter().any(|p| p.starts_with("src/client/part_")),
+        "{part_files:?}"
+    );
+    let server = parts
+        .files
+        .iter()
+        .find(|f| f.path == Path::new("src/server.rs"))
+        .expect("server.rs");
+    for p in part_files.iter().filter(|p| p.starts_with("src/server/")) {
+        let name = p.trim_start_matches("src/");
+        assert!(
+            server.contents.contains(&format!("include!(\"{name}\");")),
+            "{name} is not included"
+        );
+    }
+    parts.write_to(&dir.join("parts")).expect("writes");
+    members.push("parts".to_string());
     write_workspace(&dir, &members);
     clippy(&dir);
     println!(

@@ -163,7 +163,8 @@ pub struct ClientEmitter<'a> {
     types: &'a RustTypes<'a>,
     api: &'a Api,
     degraded: Vec<Degradation>,
-    support: TokenStream,
+    /// Each operation's own items (its `…Params`, `…Success`, `…Error`).
+    support: Vec<TokenStream>,
     middleware: bool,
 }
 
@@ -174,7 +175,7 @@ impl<'a> ClientEmitter<'a> {
             types,
             api: types.api(),
             degraded: Vec::new(),
-            support: TokenStream::new(),
+            support: Vec::new(),
             middleware: false,
         }
     }
@@ -201,7 +202,9 @@ impl<'a> ClientEmitter<'a> {
     }
 
     /// Emit the module body.
-    pub fn emit(mut self) -> (TokenStream, Vec<Degradation>) {
+    /// Emit the module body, as top-level items in groups (the client's impl blocks
+    /// and each operation's types apart), so that no whole-module token tree is built.
+    pub fn emit(mut self) -> (Vec<TokenStream>, Vec<Degradation>) {
         let prefix = quote! { types:: };
         let mut methods = Vec::new();
         let api = self.api;
@@ -289,7 +292,7 @@ impl<'a> ClientEmitter<'a> {
             .chunks(64)
             .map(|chunk| quote! { impl Client { #(#chunk)* } })
             .collect();
-        let body = quote! {
+        let head = quote! {
             #use_types
             #[allow(unused_imports)]
             use super::runtime::params::{Codec, Location, Style};
@@ -508,8 +511,8 @@ impl<'a> ClientEmitter<'a> {
                 #auth_apply
             }
 
-            #(#method_blocks)*
-
+        };
+        let tail = quote! {
             /// Append one `name=value` pair to a `Cookie` header value.
             #[allow(dead_code)]
             fn add_cookie(cookies: &mut String, pair: String) {
@@ -535,10 +538,12 @@ impl<'a> ClientEmitter<'a> {
             fn decode_json<T: ::serde::de::DeserializeOwned, E>(status: ::reqwest::StatusCode, bytes: &[u8]) -> Result<T, Error<E>> {
                 ::serde_json::from_slice(bytes).map_err(|e| Error::Decode { status, body: bytes.to_vec(), message: e.to_string() })
             }
-
-            #support
         };
-        (body, self.degraded)
+        let mut chunks = vec![head];
+        chunks.extend(method_blocks);
+        chunks.push(tail);
+        chunks.extend(support);
+        (chunks, self.degraded)
     }
 
     /// What `reqwest_middleware` support adds to `Error` and `Client`.
@@ -1051,8 +1056,7 @@ impl<'a> ClientEmitter<'a> {
 
             #stream
         };
-        self.support.extend(params_struct);
-        self.support.extend(extra_items);
+        self.support.push(quote! { #params_struct #extra_items });
         method_tokens
     }
 

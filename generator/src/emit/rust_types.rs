@@ -289,13 +289,14 @@ impl<'a> RustTypes<'a> {
         }
     }
 
-    /// Emit every type, returning the module body and what had to be approximated.
-    pub fn emit_all(&self) -> (TokenStream, Vec<Degradation>) {
-        let mut out = TokenStream::new();
+    /// Emit every type, returning the module body (the items of each type apart)
+    /// and what had to be approximated.
+    pub fn emit_all(&self) -> (Vec<TokenStream>, Vec<Degradation>) {
+        let mut out = Vec::new();
         let mut degraded = Vec::new();
         for def in self.api.types.values() {
             if !self.replaced.contains_key(&def.name) {
-                out.extend(self.emit(def, &mut degraded));
+                out.push(self.emit(def, &mut degraded));
             }
         }
         (out, degraded)

@@ -58,11 +58,13 @@ impl<'a> ServerEmitter<'a> {
     }
 
     /// Emit the module body.
-    pub fn emit(mut self) -> (TokenStream, Vec<Degradation>) {
+    /// Emit the module body, as top-level items in groups (one group per operation
+    /// and part), so that no whole-module token tree is ever built.
+    pub fn emit(mut self) -> (Vec<TokenStream>, Vec<Degradation>) {
         let prefix = quote! { types:: };
-        let mut items = TokenStream::new();
+        let mut items = Vec::new();
         let mut methods = Vec::new();
-        let mut handlers = TokenStream::new();
+        let mut handlers = Vec::new();
         // routes: skeleton -> method -> handlers, most specific template first
         type Candidates = Vec<(Ident, (usize, std::cmp::Reverse<usize>), String)>;
         let mut routes: IndexMap<String, IndexMap<Ident, Candidates>> = IndexMap::new();
@@ -70,9 +72,9 @@ impl<'a> ServerEmitter<'a> {
         for plan in super::plan::plans(api) {
             let op = plan.op;
             let code = self.operation(&plan, &prefix);
-            items.extend(code.items);
+            items.push(code.items);
             methods.push(code.method);
-            handlers.extend(code.handler);
+            handlers.push(code.handler);
             let handler_name = code.handler_name;
             let skeleton = op.template.route(&self.api.base_path);
             let verb = format_ident!("{}", op.method.as_str().to_lowercase());
@@ -127,6 +129,34 @@ impl<'a> ServerEmitter<'a> {
             route_stmts.push(quote! { let router = router.route(#skeleton, #chain); });
         }
         let enum_impls = self.enum_params();
+        // `FromParam` for the scalar types parameters are read as (written out, not by
+        // a macro: rustfmt leaves a macro's body as it finds it)
+        let scalar_params: TokenStream = [
+            (quote! { String }, "a string"),
+            (quote! { i32 }, "a 32-bit integer"),
+            (quote! { i64 }, "an integer"),
+            (quote! { f32 }, "a number"),
+            (quote! { f64 }, "a number"),
+            (quote! { bool }, "true or false"),
+            (quote! { ::uuid::Uuid }, "a UUID"),
+            (quote! { ::chrono::NaiveDate }, "a date (YYYY-MM-DD)"),
+            (
+                quote! { ::chrono::DateTime<::chrono::Utc> },
+                "an RFC 3339 date-time",
+            ),
+        ]
+        .into_iter()
+        .map(|(ty, what)| {
+            let message = format!("{{value:?}} is not {what}");
+            quote! {
+                impl FromParam for #ty {
+                    fn from_param(value: &str) -> Result<Self, String> {
+                        value.parse().map_err(|_| format!(#message))
+                    }
+                }
+            }
+        })
+        .collect();
         let base_path = &self.api.base_path;
         let use_types = if self.api.types.is_empty() {
             TokenStream::new()
@@ -203,7 +233,7 @@ impl<'a> ServerEmitter<'a> {
         } else {
             TokenStream::new()
         };
-        let body = quote! {
+        let head = quote! {
             #use_types
             use ::axum::response::IntoResponse as _;
             #[allow(unused_imports)]
@@ -409,14 +439,8 @@ impl<'a> ServerEmitter<'a> {
                     .with_state(::std::sync::Arc::new(api))
             }
 
-            #security_items
-
-            #items
-
-            #handlers
-
-            #dispatchers
-
+        };
+        let tail = quote! {
             async fn not_found(uri: ::axum::http::Uri) -> ::axum::response::Response {
                 problem(::axum::http::StatusCode::NOT_FOUND, "Not Found", format!("no operation is documented at {}", uri.path()), "path")
             }
@@ -447,27 +471,7 @@ impl<'a> ServerEmitter<'a> {
                 fn from_param(value: &str) -> Result<Self, String>;
             }
 
-            macro_rules! from_str_param {
-                ($($t:ty => $what:expr),* $(,)?) => {
-                    $(impl FromParam for $t {
-                        fn from_param(value: &str) -> Result<Self, String> {
-                            value.parse().map_err(|_| format!("{value:?} is not {}", $what))
-                        }
-                    })*
-                };
-            }
-
-            from_str_param! {
-                String => "a string",
-                i32 => "a 32-bit integer",
-                i64 => "an integer",
-                f32 => "a number",
-                f64 => "a number",
-                bool => "true or false",
-                ::uuid::Uuid => "a UUID",
-                ::chrono::NaiveDate => "a date (YYYY-MM-DD)",
-                ::chrono::DateTime<::chrono::Utc> => "an RFC 3339 date-time",
-            }
+            #scalar_params
 
             #enum_impls
 
@@ -736,7 +740,12 @@ impl<'a> ServerEmitter<'a> {
                 }
             }
         };
-        (body, self.degraded)
+        let mut chunks = vec![head, security_items];
+        chunks.extend(items);
+        chunks.extend(handlers);
+        chunks.push(dispatchers);
+        chunks.push(tail);
+        (chunks, self.degraded)
     }
 
     /// `FromParam` for every string enum: unknown values are rejected.
@@ -1046,12 +1055,19 @@ impl<'a> ServerEmitter<'a> {
         if let Some(name) = self.securities.get(&key) {
             return quote! { #name };
         }
+        // an empty alternative: credentials are optional
         let described = names
             .iter()
-            .map(|a| a.join(" and "))
+            .map(|a| {
+                if a.is_empty() {
+                    "none".to_string()
+                } else {
+                    a.join(" and ")
+                }
+            })
             .collect::<Vec<_>>()
             .join(" or ");
-        let wanted = if described.len() <= 24 {
+        let wanted = if described.len() <= 40 {
             format!("security {described}")
         } else {
             format!("security {}", self.securities.len() + 1)
@@ -1059,7 +1075,13 @@ impl<'a> ServerEmitter<'a> {
         let name = format_ident!("{}", self.security_names.snake(&wanted).to_uppercase());
         let listed = names
             .iter()
-            .map(|a| format!("`{}`", a.join("` and `")))
+            .map(|a| {
+                if a.is_empty() {
+                    "no credentials".to_string()
+                } else {
+                    format!("`{}`", a.join("` and `"))
+                }
+            })
             .collect::<Vec<_>>()
             .join(" or ");
         let doc =
