@@ -455,3 +455,31 @@ fn diff_exits_by_fail_on_and_the_ci_recipe_and_its_workflow_agree() {
         assert!(w.contains(&wanted), "{shared:?} is not in the workflow");
     }
 }
+
+#[test]
+fn a_missing_rustfmt_is_said_once_and_the_crate_is_still_laid_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("crate");
+    let out = bin()
+        .args(["generate", "--server", "--out"])
+        .arg(&out_dir)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json"))
+        .env("RUSTFMT", dir.path().join("no-such-rustfmt"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches("rustfmt could not be run").count(),
+        1,
+        "{stderr}"
+    );
+    // prettyplease's layout: items on lines of their own, indented
+    let server = std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap();
+    assert!(server.contains("\npub trait Api: Send + Sync + 'static {\n"));
+    assert!(
+        server.lines().count() > 1000,
+        "{} lines",
+        server.lines().count()
+    );
+}

@@ -9,6 +9,32 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Format `files` on a thread of its own (and rustfmt's processes), while the
+/// caller goes on; [`finish`] collects them.
+pub(crate) fn rustfmt_in_background(mut files: Vec<GeneratedFile>) -> Background {
+    std::thread::spawn(move || {
+        let mut warnings = Vec::new();
+        rustfmt_all(&mut files, |_| true, &mut warnings);
+        (files, warnings)
+    })
+}
+
+/// Files being formatted by [`rustfmt_in_background`].
+pub(crate) type Background = std::thread::JoinHandle<(Vec<GeneratedFile>, Vec<Diagnostic>)>;
+
+/// The formatted files of `background`, and the warnings formatting gave.
+pub(crate) fn finish(background: Background) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
+    background.join().unwrap_or_else(|_| {
+        (
+            Vec::new(),
+            vec![Diagnostic::file_warning(
+                None,
+                "the thread running rustfmt stopped; some generated files are missing",
+            )],
+        )
+    })
+}
+
 /// Format the `.rs` files `select` picks, in place; problems become warnings.
 pub(crate) fn rustfmt_all(
     files: &mut [GeneratedFile],
