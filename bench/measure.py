@@ -41,6 +41,9 @@ ENDPOINTS = {
 }
 BASE = {"woodpecker": "/api", "circleci": "/api/v2", "quay": ""}
 OUT = []  # lines of BENCHMARKS.md
+SCALE_RAW, SCALE_EXTRA, SCALE_PAIRS = [], [], []  # filled by scaling(), read by targets()
+# the hand-written part of BENCHMARKS.md, after this line, is kept when it is rewritten
+KEEP_MARKER = "<!-- bench/run keeps everything below this line -->"
 
 
 def say(line=""):
@@ -323,7 +326,9 @@ def serve_and_load(cmd, url, headers):
     try:
         if not wait_http(url, headers):
             return None
+        rss_start = rss_kb(proc.pid) / 1024
         result = load(url, headers)
+        result["rss_start_mb"] = rss_start
         result["rss_mb"] = rss_kb(proc.pid) / 1024
         return result
     finally:
@@ -356,6 +361,9 @@ def throughput():
             rows.append([name, mode, BASE[name] + path, cell(sf), cell(pr), ratio(sf["rps"] if sf else None, pr["rps"] if pr else None)])
     table(["spec", "mode", "endpoint", "specforge-mock", "Prism", "throughput ratio"], rows)
     say("Errors are non-2xx answers plus socket errors. RSS is measured after the run.")
+    say()
+    say("RSS of specforge-mock after start-up (before any load): " + ", ".join(
+        f"{name} {results[(name, 'static')][0]['rss_start_mb']:.0f} MB" for name in SPECS if results[(name, 'static')][0]))
     say()
     return results
 
@@ -448,6 +456,21 @@ def scaling():
                      st_cell, fmt_exp(st_exp), f"{rss:.0f} MB"])
     table(["size", "operations", "generate --server", "growth", "generate peak RSS", "generated lines",
            "mock start-up", "growth", "mock RSS after start-up"], rows)
+    # the growth exponent between every pair of sizes, not only neighbours
+    pairs = []
+    for i in range(len(raw)):
+        for j in range(i + 1, len(raw)):
+            for k, what in [(1, "generate"), (2, "mock start-up")]:
+                e = exponent(raw[i][k], raw[j][k], raw[i][0], raw[j][0])
+                if e is not None:
+                    pairs.append((e, what, raw[i][0], raw[j][0]))
+    if pairs:
+        worst = max(pairs)
+        say(f"Largest growth exponent over every pair of sizes: {worst[0]:.2f} ({worst[1]}, {worst[2]} to {worst[3]} operations).")
+        say()
+    SCALE_RAW[:] = [dict(ops=n, gen=g, start=st) for n, g, st in raw]
+    SCALE_EXTRA[:] = [dict(gen_rss=r[4], start_rss=r[8], gen=r[2], start=r[6]) for r in rows]
+    SCALE_PAIRS[:] = pairs
     return rows
 
 
@@ -491,6 +514,58 @@ def reading(gen, thr, comp=None, scale=None):
     say()
 
 
+def targets(gen, comp, thr):
+    """The scale issue's targets, each met or missed, with the numbers."""
+    say("## Targets")
+    say()
+    rows = []
+
+    def row(what, target, measured, met):
+        rows.append([what, target, measured, "met" if met else "**missed**"])
+
+    for name, r in gen.items():
+        if r["sfs"] and r["oag_axum"]:
+            x = r["oag_axum"] / r["sfs"]
+            row(f"{name}: generation, client + server, vs OpenAPI Generator `rust-axum`", ">= 20x", f"{x:.1f}x ({fmt_s(r['sfs'])} vs {fmt_s(r['oag_axum'])})", x >= 20)
+        if r["sf"] and r["prog"]:
+            x = r["prog"] / r["sf"]
+            row(f"{name}: generation, client only, vs progenitor", ">= 3x", f"{x:.1f}x ({fmt_s(r['sf'])} vs {fmt_s(r['prog'])})", x >= 3)
+    ours = (comp or {}).get(("circleci", "sf"))
+    other = (comp or {}).get(("circleci", "oag-rust"))
+    if ours and other:
+        row("circleci: cold `cargo check` of the client vs OpenAPI Generator `rust`", "<= theirs", f"{fmt_s(ours)} vs {fmt_s(other)}", ours <= other)
+    for name in ["woodpecker", "quay"]:
+        ours, other = (comp or {}).get((name, "sf")), (comp or {}).get((name, "progenitor"))
+        if ours and other:
+            row(f"{name}: cold `cargo check` of the client vs progenitor", "<= theirs", f"{fmt_s(ours)} vs {fmt_s(other)}", ours <= other)
+        elif ours:
+            row(f"{name}: cold `cargo check` of the client vs progenitor", "<= theirs (where progenitor's compiles)", f"{fmt_s(ours)}; progenitor's does not compile", True)
+    for (name, mode), (sf, pr) in thr.items():
+        if sf and pr and pr["rps"] > 0:
+            x = sf["rps"] / pr["rps"]
+            row(f"{name} {mode}: mock throughput vs Prism", ">= 25x", f"{x:.1f}x", x >= 25)
+        if mode == "static" and sf:
+            row(f"{name}: mock RSS after start-up", "<= 30 MB", f"{sf['rss_start_mb']:.0f} MB", sf["rss_start_mb"] <= 30)
+    if SCALE_PAIRS:
+        for what in ["generate", "mock start-up"]:
+            worst = max((p for p in SCALE_PAIRS if p[1] == what), default=None)
+            if worst:
+                row(f"scaling: {what}, growth exponent over every pair of sizes", "<= 1.1", f"{worst[0]:.2f} ({worst[2]} to {worst[3]} operations)", worst[0] <= 1.1)
+    if SCALE_RAW and SCALE_RAW[-1]["ops"] >= 20000:
+        last, extra = SCALE_RAW[-1], SCALE_EXTRA[-1]
+        gen_rss = float(extra["gen_rss"].split()[0]) if extra["gen_rss"] != "-" else None
+        start_rss = float(extra["start_rss"].split()[0])
+        row("100x Quay: mock ready", "<= 5 s", extra["start"], last["start"] is not None and last["start"] <= 5)
+        row("100x Quay: mock RSS after start-up", "<= 700 MB", f"{start_rss:.0f} MB", start_rss <= 700)
+        formatted = "NOT fully formatted" not in extra["gen"]
+        row("100x Quay: generate --server, fully formatted", "<= 60 s", extra["gen"], last["gen"] is not None and last["gen"] <= 60 and formatted)
+        row("100x Quay: generate --server peak RSS", "<= 2 GB", extra["gen_rss"], gen_rss is not None and gen_rss <= 2048)
+    table(["target", "wanted", "measured", ""], rows)
+    missed = sum(1 for r in rows if r[3] != "met")
+    say(f"{len(rows) - missed} of {len(rows)} targets met in this run.")
+    say()
+
+
 def main():
     if sys.argv[1:] == ["scaling"]:
         # just the growth rows, printed (no rival tools needed)
@@ -511,9 +586,17 @@ def main():
     comp = compile_cost()
     thr = throughput()
     scale = scaling()
+    targets(gen, comp, thr)
     reading(gen, thr, comp, scale)
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
-        f.write("\n".join(OUT) + "\n")
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if KEEP_MARKER in old:
+            kept = old[old.index(KEEP_MARKER):]
+    with open(path, "w") as f:
+        f.write("\n".join(OUT) + "\n" + (("\n" + kept) if kept else KEEP_MARKER + "\n"))
     print("wrote BENCHMARKS.md", file=sys.stderr)
 
 

@@ -545,6 +545,8 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         let _ = writeln!(err, "error: {e}");
         EXIT_ERROR
     };
+    // what rustfmt laid out before in --out, unchanged since, is taken from there
+    generator = generator.reuse_layout_from(dir);
     let generated = match generator.generate_crate() {
         Ok(g) => g,
         Err(e) => return Ok(fail(e)),

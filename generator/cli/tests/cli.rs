@@ -483,3 +483,72 @@ fn a_missing_rustfmt_is_said_once_and_the_crate_is_still_laid_out() {
         server.lines().count()
     );
 }
+
+#[test]
+fn regenerating_an_unchanged_spec_runs_rustfmt_on_nothing_and_an_edited_file_is_laid_out_again() {
+    let real = Command::new("rustfmt").arg("--version").output();
+    if !real.is_ok_and(|o| o.status.success()) {
+        return; // no rustfmt here: nothing is laid out, nothing to reuse
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls");
+    let wrapper = dir.path().join("rustfmt-wrapper");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\nexec rustfmt \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/woodpecker.json");
+    let out_dir = dir.path().join("crate");
+    let generate = |extra: &[&str]| {
+        let _ = std::fs::remove_file(&log);
+        let out = bin()
+            .args(["generate", "--server", "--out"])
+            .arg(&out_dir)
+            .args(extra)
+            .arg(&spec)
+            .env("RUSTFMT", &wrapper)
+            .output()
+            .unwrap();
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        let formatted = calls.lines().filter(|l| *l == "--edition").count();
+        (out, formatted)
+    };
+    let (out, first) = generate(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        first >= 4,
+        "types, client, server, lib: {first} rustfmt runs"
+    );
+    let server = std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap();
+    let (out, second) = generate(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(second, 0, "nothing changed, nothing to lay out");
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap(),
+        server
+    );
+    let (out, checked) = generate(&["--check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(checked, 0);
+    // a file edited by hand is laid out again, and only that one
+    std::fs::write(
+        out_dir.join("src/server.rs"),
+        format!("{server}// edited\n"),
+    )
+    .unwrap();
+    let (out, _) = generate(&["--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let (out, third) = generate(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(third, 1);
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap(),
+        server
+    );
+}

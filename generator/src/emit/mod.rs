@@ -7,6 +7,7 @@ pub(crate) mod format;
 pub(crate) mod names;
 pub mod options;
 pub(crate) mod plan;
+pub(crate) mod reuse;
 pub(crate) mod rust_types;
 pub(crate) mod server;
 pub mod smoke;
@@ -137,6 +138,8 @@ pub struct Generated {
     pub degradations: Vec<Degradation>,
     /// Warnings from loading the spec.
     pub warnings: Vec<Diagnostic>,
+    /// The layout key of each file rustfmt laid out (see `reuse`), for the manifest.
+    layout: Vec<(PathBuf, u64)>,
 }
 
 impl Generated {
@@ -172,7 +175,7 @@ impl Generated {
         }
         let manifest_path = dir.join(MANIFEST);
         let previous: Vec<PathBuf> = match std::fs::read_to_string(&manifest_path) {
-            Ok(text) => text.lines().map(PathBuf::from).collect(),
+            Ok(text) => text.lines().map(reuse::manifest_path).collect(),
             Err(_) => {
                 let non_empty = std::fs::read_dir(dir)
                     .map(|mut d| d.next().is_some())
@@ -211,9 +214,17 @@ impl Generated {
             }
             let _ = std::fs::remove_file(dir.join(stale));
         }
-        let listing: String = written
+        let listing: String = self
+            .files
             .iter()
-            .map(|p| format!("{}\n", p.display()))
+            .map(|f| {
+                let key = self
+                    .layout
+                    .iter()
+                    .find(|(p, _)| *p == f.path)
+                    .map(|(_, k)| *k);
+                reuse::manifest_line(f, key)
+            })
             .collect();
         check_no_symlink(dir, Path::new(MANIFEST))?;
         std::fs::write(&manifest_path, listing).map_err(io(&manifest_path))?;
@@ -235,7 +246,7 @@ impl Generated {
             }
         }
         let previous: Vec<PathBuf> = std::fs::read_to_string(dir.join(MANIFEST))
-            .map(|t| t.lines().map(PathBuf::from).collect())
+            .map(|t| t.lines().map(reuse::manifest_path).collect())
             .unwrap_or_default();
         for p in previous {
             if !self.files.iter().any(|f| f.path == p) && dir.join(&p).exists() {
@@ -285,6 +296,7 @@ pub struct Generator {
     standalone: bool,
     rustfmt: bool,
     part_limit: usize,
+    reuse_from: Option<PathBuf>,
 }
 
 impl Generator {
@@ -309,6 +321,7 @@ impl Generator {
             standalone: true,
             rustfmt: true,
             part_limit: PART_LIMIT,
+            reuse_from: None,
         }
     }
 
@@ -378,6 +391,15 @@ impl Generator {
         self
     }
 
+    /// Take from the crate a previous generation wrote in `dir` every file whose
+    /// printed text is the same as now, for the same rustfmt, and that is still
+    /// as it was written: rustfmt does not run for it (its manifest records what
+    /// rustfmt was given). `specforge generate` does this for its `--out`.
+    pub fn reuse_layout_from(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.reuse_from = Some(dir.into());
+        self
+    }
+
     /// The IR being generated from.
     pub fn api(&self) -> &Api {
         &self.api
@@ -427,11 +449,45 @@ impl Generator {
         // module's files on other threads while the next module is emitted
         let mut warnings = self.api.warnings.clone();
         let mut formatting = Vec::new();
+        // rustfmt's version keys what it lays out; asked on the side, not waited for
+        // unless a previous generation left something to reuse
+        let mut version = Version::Asking(
+            self.rustfmt
+                .then(|| std::thread::spawn(reuse::rustfmt_version)),
+        );
+        let previous = self
+            .reuse_from
+            .as_deref()
+            .filter(|_| self.rustfmt)
+            .map(reuse::Previous::read)
+            .unwrap_or_default();
+        let mut printed: Vec<(PathBuf, u64)> = Vec::new();
         let mut module_files = |module: Vec<GeneratedFile>, files: &mut Vec<GeneratedFile>| {
-            if self.rustfmt {
-                formatting.push(format::rustfmt_in_background(module));
-            } else {
+            if !self.rustfmt {
                 files.extend(module);
+                return;
+            }
+            let mut todo = Vec::new();
+            for f in module {
+                let hash = reuse::fnv64(f.contents.as_bytes());
+                printed.push((f.path.clone(), hash));
+                let reused = if previous.is_empty() {
+                    None
+                } else {
+                    version
+                        .get()
+                        .and_then(|v| previous.reuse(&f.path, reuse::layout_key(hash, v)))
+                };
+                match reused {
+                    Some(contents) => files.push(GeneratedFile {
+                        path: f.path,
+                        contents,
+                    }),
+                    None => todo.push(f),
+                }
+            }
+            if !todo.is_empty() {
+                formatting.push(format::rustfmt_in_background(todo));
             }
         };
         let types = self.rust_types(&mut warnings);
@@ -517,16 +573,27 @@ impl Generator {
             rust_file_in_parts("src/lib.rs", vec![lib], usize::MAX)?,
             &mut files,
         );
+        let mut unformatted = Vec::new();
         for handle in formatting {
             let (formatted, w) = format::finish(handle);
             files.extend(formatted);
             // a missing rustfmt is said once, not once per module
             for d in w {
+                unformatted.extend(d.file.clone());
                 if !warnings.contains(&d) {
                     warnings.push(d);
                 }
             }
         }
+        // what rustfmt laid out, keyed for the next generation (not what it could not)
+        let layout = match version.get() {
+            Some(v) => printed
+                .into_iter()
+                .filter(|(p, _)| !unformatted.contains(p))
+                .map(|(p, h)| (p, reuse::layout_key(h, v)))
+                .collect(),
+            None => Vec::new(),
+        };
         // lib.rs first, then the modules in the order they were emitted
         if let Some(i) = files.iter().position(|f| f.path == Path::new("src/lib.rs")) {
             let lib = files.remove(i);
@@ -546,6 +613,7 @@ impl Generator {
             files,
             degradations,
             warnings,
+            layout,
         })
     }
 
@@ -597,6 +665,7 @@ impl Generator {
             files,
             degradations,
             warnings,
+            layout: Vec::new(),
         })
     }
 
@@ -834,6 +903,27 @@ fn runtime_module() -> Result<TokenStream, GenerateError> {
         #[allow(dead_code)]
         mod runtime { #modules }
     })
+}
+
+/// rustfmt's version: being asked (on its own thread), or known (`None`: it
+/// cannot run, or rustfmt is off).
+enum Version {
+    Asking(Option<std::thread::JoinHandle<Option<String>>>),
+    Known(Option<String>),
+}
+
+impl Version {
+    /// The version, waiting for the answer the first time.
+    fn get(&mut self) -> Option<&str> {
+        if let Version::Asking(handle) = self {
+            let answer = handle.take().and_then(|h| h.join().ok().flatten());
+            *self = Version::Known(answer);
+        }
+        match self {
+            Version::Known(v) => v.as_deref(),
+            Version::Asking(_) => None,
+        }
+    }
 }
 
 /// Degradations in a stable order, each once.

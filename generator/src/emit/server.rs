@@ -622,15 +622,13 @@ impl<'a> ServerEmitter<'a> {
                 accepted: &[&str],
                 parse: fn(&::axum::body::Bytes) -> Result<T, ::axum::response::Response>,
             ) -> Result<T, ::axum::response::Response> {
-                let bytes = read_body(body).await?;
-                if bytes.is_empty() {
-                    return Err(bad_request("body", "body: a request body is required".to_string()));
-                }
-                content_type_ok(&parts.headers, accepted)?;
-                parse(&bytes)
+                optional_body(body, parts, accepted, parse)
+                    .await?
+                    .ok_or_else(|| bad_request("body", "body: a request body is required".to_string()))
             }
 
-            /// An optional request body: `None` when empty, else as [`required_body`].
+            /// An optional request body: `None` when empty, else read, of an accepted
+            /// content type, and parsed.
             #[allow(dead_code)]
             async fn optional_body<T>(
                 body: ::axum::body::Body,
