@@ -102,11 +102,16 @@ fn load(path: &std::path::Path, options: &MockOptions) -> Result<MockState, spec
     Ok(MockState::new(api, options.clone()))
 }
 
-/// Give the memory loading freed back to the system: glibc keeps freed blocks in
-/// its arenas, so without this a long-running mock would hold the loader's peak
-/// (several copies of the document) for its whole life. A binary with another
-/// global allocator passes its own to [`run_releasing`], and may call this too.
-pub fn release_freed_memory() {
+/// Give the memory loading freed back to the system: allocators keep freed blocks
+/// for reuse, so without this a long-running mock would hold the loader's peak
+/// (several copies of the document) for its whole life. Both allocators a binary
+/// of this project may use are asked: mimalloc (the binaries' global allocator)
+/// and glibc's malloc (what C code and a library user's program allocate).
+fn release_freed_memory() {
+    // SAFETY: mi_collect only frees mimalloc's own unused pages; it touches no live
+    // allocation, may be called from any thread at any time, and is a no-op where
+    // mimalloc holds nothing.
+    unsafe { libmimalloc_sys::mi_collect(true) };
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused heap pages to the kernel; it touches
     // no live allocation and may be called at any time.
@@ -180,12 +185,6 @@ async fn run_proxy(
 /// Run the mock (or the proxy) as the arguments say, until SIGTERM or Ctrl-C.
 /// Logs go to stderr (set up here: call it once per process).
 pub async fn run(cli: MockArgs) -> ExitCode {
-    run_releasing(cli, release_freed_memory).await
-}
-
-/// [`run`], calling `release` after each load of the spec to give the memory
-/// loading freed back to the system (the process's allocator knows how).
-pub async fn run_releasing(cli: MockArgs, release: fn()) -> ExitCode {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
@@ -253,7 +252,7 @@ pub async fn run_releasing(cli: MockArgs, release: fn()) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    release();
+    release_freed_memory();
     let listener = match tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -328,7 +327,7 @@ pub async fn run_releasing(cli: MockArgs, release: fn()) -> ExitCode {
                             tracing::warn!(target: "specforge_mock", "{w}");
                         }
                         shared.replace(s);
-                        release();
+                        release_freed_memory();
                     }
                     Err(e) => {
                         for d in e.errors() {

@@ -262,7 +262,7 @@ fn mock(args: specforge_mock::cli::MockArgs, err: &mut dyn Write) -> u8 {
     {
         Ok(runtime) => {
             // the mock reports its own exit status; map success to 0, anything else to 1 or 2
-            let code = runtime.block_on(specforge_mock::cli::run_releasing(args, release_memory));
+            let code = runtime.block_on(specforge_mock::cli::run(args));
             if code == ExitCode::SUCCESS {
                 0
             } else if code == ExitCode::from(EXIT_ERROR) {
@@ -654,13 +654,4 @@ fn normalize(
         }
     }
     Ok(0)
-}
-
-/// After the mock loads a spec: hand what loading freed back to the system, from
-/// mimalloc (this binary's allocator) and from glibc (what C code allocated).
-fn release_memory() {
-    // SAFETY: mi_collect only frees mimalloc's own unused pages; it touches no
-    // live allocation and may be called from any thread at any time.
-    unsafe { libmimalloc_sys::mi_collect(true) };
-    specforge_mock::cli::release_freed_memory();
 }
