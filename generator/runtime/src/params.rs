@@ -161,6 +161,26 @@ impl<'a> Codec<'a> {
         Codec::new(name, location, style, explode, false)
     }
 
+    /// [`Codec::default_for`] a path parameter.
+    pub const fn path(name: &'a str) -> Self {
+        Codec::default_for(name, Location::Path)
+    }
+
+    /// [`Codec::default_for`] a query parameter.
+    pub const fn query(name: &'a str) -> Self {
+        Codec::default_for(name, Location::Query)
+    }
+
+    /// [`Codec::default_for`] a header parameter.
+    pub const fn header(name: &'a str) -> Self {
+        Codec::default_for(name, Location::Header)
+    }
+
+    /// [`Codec::default_for`] a cookie parameter.
+    pub const fn cookie(name: &'a str) -> Self {
+        Codec::default_for(name, Location::Cookie)
+    }
+
     fn enc(&self, s: &str) -> String {
         match self.location {
             Location::Header => s.to_string(),

@@ -140,9 +140,8 @@ pub(crate) fn codec_tokens(p: &Parameter) -> TokenStream {
     let ir = p.codec();
     let location = format_ident!("{}", format!("{:?}", ir.location));
     if ir == Codec::default_for(&p.name, ir.location) {
-        return quote! {
-            Codec::default_for(#name, Location::#location)
-        };
+        let constructor = format_ident!("{}", format!("{:?}", ir.location).to_lowercase());
+        return quote! { Codec::#constructor(#name) };
     }
     let style = format_ident!("{}", format!("{:?}", Style::from(p.style)));
     let explode = p.explode;
@@ -522,6 +521,26 @@ impl<'a> ClientEmitter<'a> {
                 cookies.push_str(&pair);
             }
 
+            /// Append a query parameter that has a value, encoded by its codec, to `url`
+            /// (after `?`, or `&` once the URL has a query).
+            #[allow(dead_code)]
+            fn push_query<T: ::serde::Serialize + ?Sized>(url: &mut String, codec: Codec<'_>, value: Option<&T>) {
+                let Some(value) = value else { return };
+                let mut pairs = String::new();
+                codec.encode_query(&wire(value), &mut pairs);
+                if !pairs.is_empty() {
+                    url.push(if url.contains('?') { '&' } else { '?' });
+                    url.push_str(&pairs);
+                }
+            }
+
+            /// A documented error response, decoded: `Error::Api` with the status and
+            /// headers of `raw`.
+            #[allow(dead_code)]
+            fn api_error<T, E>(body: E, raw: ApiResponse<Vec<u8>>) -> Result<T, Error<E>> {
+                Err(Error::Api(typed(body, raw)))
+            }
+
             /// Append a path parameter, encoded by its codec, to `url`.
             #[allow(dead_code)]
             fn push_path<T: ::serde::Serialize + ?Sized>(url: &mut String, codec: Codec<'_>, value: &T) {
@@ -721,13 +740,14 @@ impl<'a> ClientEmitter<'a> {
         arg_type(self.types, t, prefix)
     }
 
-    /// Statements adding one parameter held in `value` to `__query`, `__req` or
-    /// `__cookies`, encoded by the runtime codec the IR decided.
+    /// Statements adding one parameter held in `value` to the URL's query, `__req`
+    /// or `__cookies`, encoded by the runtime codec the IR decided. For the query,
+    /// `value` is an `Option<&T>`; elsewhere the value itself.
     fn add_param(&self, p: &Parameter, value: TokenStream) -> TokenStream {
         let codec = codec_tokens(p);
         match p.location {
             ParamLocation::Query => {
-                quote! { #codec.encode_query(&wire(&#value), &mut __query); }
+                quote! { push_query(&mut __url, #codec, #value); }
             }
             ParamLocation::Header => {
                 let name = &p.name;
@@ -782,7 +802,7 @@ impl<'a> ClientEmitter<'a> {
                     quote! { push_path(&mut __url, #codec, &#a); },
                 );
             } else if p.location == ParamLocation::Query {
-                query_stmts.push(self.add_param(p, quote! { #a }));
+                query_stmts.push(self.add_param(p, quote! { Some(&#a) }));
             } else {
                 stmts.push(self.add_param(p, quote! { #a }));
             }
@@ -812,12 +832,11 @@ impl<'a> ClientEmitter<'a> {
                     described(p)
                 ));
                 fields.push(quote! { #[doc = #doc] pub #f: Option<#ty>, });
-                let add = self.add_param(p, quote! { v });
-                let stmt = quote! { if let Some(v) = &params.#f { #add } };
                 if p.location == ParamLocation::Query {
-                    query_stmts.push(stmt);
+                    query_stmts.push(self.add_param(p, quote! { params.#f.as_ref() }));
                 } else {
-                    stmts.push(stmt);
+                    let add = self.add_param(p, quote! { v });
+                    stmts.push(quote! { if let Some(v) = &params.#f { #add } });
                 }
             }
             let doc = format!(" Optional parameters of [`Client::{}`].", plan.method);
@@ -948,18 +967,6 @@ impl<'a> ClientEmitter<'a> {
         if !literal.is_empty() {
             url_stmts.push(push_literal(&literal));
         }
-        let has_query = op
-            .parameters
-            .iter()
-            .any(|p| p.location == ParamLocation::Query);
-        let (query_decl, query_finish) = if has_query {
-            (
-                quote! { let mut __query = String::new(); },
-                quote! { if !__query.is_empty() { __url.push('?'); __url.push_str(&__query); } },
-            )
-        } else {
-            (TokenStream::new(), TokenStream::new())
-        };
         let method = format_ident!("{}", op.method.as_str());
         let security: Vec<TokenStream> = op
             .security
@@ -1042,9 +1049,7 @@ impl<'a> ClientEmitter<'a> {
             #raw_docs
             pub async fn #raw_name(&self, #(#arg_decls),*) -> Result<ApiResponse<Vec<u8>>, Error<::std::convert::Infallible>> {
                 #(#url_stmts)*
-                #query_decl
                 #(#query_stmts)*
-                #query_finish
                 let #req_binding = self.http.request(::reqwest::Method::#method, __url);
                 #cookies_decl
                 #(#stmts)*
@@ -1267,12 +1272,12 @@ impl<'a> ClientEmitter<'a> {
                     .as_ref()
                     .map(|s| self.types.rust(s, prefix))
                     .unwrap_or_else(|| quote! { ::serde_json::Value });
-                code(t.clone(), quote! { response.json::<#t, _>()? })
+                // the type comes from where the value goes (the method's result)
+                code(t, quote! { response.json()? })
             }
-            BodyType::Multipart => code(
-                quote! { ::serde_json::Value },
-                quote! { response.json::<::serde_json::Value, _>()? },
-            ),
+            BodyType::Multipart => {
+                code(quote! { ::serde_json::Value }, quote! { response.json()? })
+            }
             BodyType::Text => code(quote! { String }, quote! { response.text() }),
             // moved, not decoded: see `responses`
             BodyType::Bytes => code(quote! { Vec<u8> }, TokenStream::new()),
@@ -1362,8 +1367,14 @@ impl<'a> ClientEmitter<'a> {
                 quote! { Ok(#body) }
             } else {
                 let e = error_enum.as_ref().expect("the plan names an error enum");
-                let body = typed(Some(e));
-                quote! { Err(Error::Api(#body)) }
+                match &r.body {
+                    BodyType::Bytes => {
+                        let body = typed(Some(e));
+                        quote! { Err(Error::Api(#body)) }
+                    }
+                    BodyType::Unit => quote! { api_error(#e::#v, response) },
+                    _ => quote! { api_error(#e::#v(#decode), response) },
+                }
             };
             if status == StatusSpec::Default {
                 has_wildcard = true;

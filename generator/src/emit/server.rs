@@ -710,9 +710,9 @@ impl<'a> ServerEmitter<'a> {
             }
 
             #[allow(dead_code)]
-            fn json_response<T: ::serde::Serialize>(status: ::axum::http::StatusCode, media: &'static str, body: &T) -> ::axum::response::Response {
+            fn json_response<T: ::serde::Serialize>(status: u16, media: &'static str, body: &T) -> ::axum::response::Response {
                 match ::serde_json::to_vec(body) {
-                    Ok(bytes) => (status, [(::axum::http::header::CONTENT_TYPE, media)], bytes).into_response(),
+                    Ok(bytes) => (status_of(status), [(::axum::http::header::CONTENT_TYPE, media)], bytes).into_response(),
                     Err(e) => problem(::axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error", format!("cannot serialize the response: {e}"), "response"),
                 }
             }
@@ -1167,18 +1167,20 @@ impl<'a> ServerEmitter<'a> {
             );
             let mut fields = Vec::new();
             let mut binds = Vec::new();
-            let status_expr = match r.status {
+            // the status as a number; `status_of` makes it an axum StatusCode
+            let code = match r.status {
                 StatusSpec::Code(c) => {
                     let c = Literal::u16_unsuffixed(c);
-                    quote! { status_of(#c) }
+                    quote! { #c }
                 }
                 _ => {
                     fields.push(quote! { /// The status to answer with.
                     status: u16, });
                     binds.push(quote! { status });
-                    quote! { status_of(status) }
+                    quote! { status }
                 }
             };
+            let status_expr = quote! { status_of(#code) };
             let body = self.response_body(rp, prefix);
             let body_expr = match &body {
                 Some(ResponseBodyCode { ty, media, kind }) => {
@@ -1187,7 +1189,7 @@ impl<'a> ServerEmitter<'a> {
                     binds.push(quote! { body });
                     match kind {
                         BodyKind::Json | BodyKind::Form | BodyKind::Multipart => {
-                            quote! { json_response(#status_expr, #media, &body) }
+                            quote! { json_response(#code, #media, &body) }
                         }
                         _ => {
                             quote! { (#status_expr, [(::axum::http::header::CONTENT_TYPE, #media)], body).into_response() }
