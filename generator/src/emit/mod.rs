@@ -585,6 +585,18 @@ impl Generator {
                 }
             }
         }
+        // lib.rs first, then the modules' files in the order they were printed,
+        // whether rustfmt laid them out now or they were reused
+        let order = |path: &Path| {
+            if path == Path::new("src/lib.rs") {
+                return 0;
+            }
+            1 + printed
+                .iter()
+                .position(|(p, _)| p == path)
+                .unwrap_or(printed.len())
+        };
+        files.sort_by_key(|f| order(&f.path));
         // what rustfmt laid out, keyed for the next generation (not what it could not)
         let layout = match version.get() {
             Some(v) => printed
@@ -594,11 +606,6 @@ impl Generator {
                 .collect(),
             None => Vec::new(),
         };
-        // lib.rs first, then the modules in the order they were emitted
-        if let Some(i) = files.iter().position(|f| f.path == Path::new("src/lib.rs")) {
-            let lib = files.remove(i);
-            files.insert(0, lib);
-        }
         files.extend(runtime_files());
         files.push(GeneratedFile {
             path: "Cargo.toml".into(),
