@@ -30,10 +30,10 @@ pub(crate) fn layout_key(printed_hash: u64, rustfmt_version: &str) -> u64 {
     fnv64(&bytes)
 }
 
-/// What rustfmt says its version is (`RUSTFMT`, else `rustfmt`); `None` where it
-/// cannot run, so nothing is reused or recorded.
+/// What the rustfmt generation runs ([`super::format::program`]) says its version
+/// is; `None` where it cannot run, so nothing is reused or recorded.
 pub(crate) fn rustfmt_version() -> Option<String> {
-    let program = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let program = super::format::program();
     let out = std::process::Command::new(&program)
         .arg("--version")
         .stdin(std::process::Stdio::null())
