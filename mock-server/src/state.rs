@@ -15,8 +15,9 @@ pub struct CompiledMedia {
     pub media_type: String,
     /// Its kind, as the IR decided it.
     pub kind: MediaKind,
-    /// The body's JSON Schema, when the spec gives one.
-    pub schema: Option<Value>,
+    /// The body's JSON Schema, when the spec gives one (shared between the media
+    /// that give the same schema).
+    pub schema: Option<std::sync::Arc<Value>>,
     /// Its compiled validator (response view).
     pub checker: Option<Checker>,
     /// Examples that validate, by name (spec order).
@@ -121,7 +122,10 @@ impl MockState {
         let request_set = SchemaSet::new(&api, Direction::Request);
         let response_set = SchemaSet::strict_output(&api);
         let mut warnings = Vec::new();
-        let mut ops = Vec::new();
+        let mut ops = Vec::with_capacity(api.operations.len());
+        // one copy of each distinct response schema (error bodies repeat across operations)
+        let mut views: std::collections::HashMap<String, std::sync::Arc<Value>> =
+            std::collections::HashMap::new();
         for (index, op) in api.operations.iter().enumerate() {
             let params = op
                 .parameters
@@ -149,9 +153,11 @@ impl MockState {
                     )
                 })
                 .collect();
-            let mut responses = Vec::new();
+            // exact capacities: a pushed-to Vec holds room for four, and these live
+            // as long as the mock (most of its memory at scale)
+            let mut responses = Vec::with_capacity(op.responses.len());
             for r in &op.responses {
-                let mut media = Vec::new();
+                let mut media = Vec::with_capacity(r.content.len());
                 for m in &r.content {
                     let where_ = format!(
                         "{}/responses/{}/content/{}",
@@ -202,7 +208,12 @@ impl MockState {
                     media.push(CompiledMedia {
                         media_type: m.media_type.clone(),
                         kind: m.kind,
-                        schema: m.json_schema.as_ref().map(|s| response_set.view(s)),
+                        schema: m.json_schema.as_ref().map(|s| {
+                            views
+                                .entry(s.to_string())
+                                .or_insert_with(|| std::sync::Arc::new(response_set.view(s)))
+                                .clone()
+                        }),
                         checker,
                         examples,
                     });
@@ -275,6 +286,10 @@ impl MockState {
                     .specificity()
                     .cmp(&api.operations[*a].template.specificity())
             });
+        }
+        for slot in &mut route_slots {
+            slot.values_mut().for_each(Vec::shrink_to_fit);
+            slot.shrink_to_fit();
         }
         let resources = specforge::ir::resources::infer(&api);
         let runtime = std::sync::Arc::new(Runtime {

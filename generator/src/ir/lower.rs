@@ -39,7 +39,8 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
     let global_security = doc.get("security");
 
     // Collect operations first so that names are known before inline types are named.
-    let mut raw_ops: Vec<(String, Method, Value, Vec<Value>)> = Vec::new();
+    // borrowed from the document: a copy of every operation is the loader's peak at scale
+    let mut raw_ops: Vec<(&str, Method, &Value, &[Value])> = Vec::new();
     match doc.get("paths") {
         Some(Value::Object(paths)) => {
             for (path, item) in paths {
@@ -52,15 +53,15 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
                     ));
                     continue;
                 };
-                let shared = match item_obj.get("parameters") {
-                    None => Vec::new(),
-                    Some(Value::Array(a)) => a.clone(),
+                let shared: &[Value] = match item_obj.get("parameters") {
+                    None => &[],
+                    Some(Value::Array(a)) => a,
                     Some(other) => {
                         diags.push(Diagnostic::error(
                             push_pointer(&item_ptr, "parameters"),
                             format!("'parameters' must be an array, found {}", kind_of(other)),
                         ));
-                        Vec::new()
+                        &[]
                     }
                 };
                 for (method, key) in Method::ALL {
@@ -72,7 +73,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
                             ));
                             continue;
                         }
-                        raw_ops.push((path.clone(), method, op.clone(), shared.clone()));
+                        raw_ops.push((path, method, op, shared));
                     }
                 }
             }
@@ -123,7 +124,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
     let mut auth_header_ops = 0usize;
     let mut auth_header_bearer = false;
     let mut ignored_headers = 0usize;
-    let mut operations = Vec::new();
+    let mut operations = Vec::with_capacity(raw_ops.len());
     for ((path, method, op, shared), name) in raw_ops.iter().zip(names) {
         let ptr = op_pointer(path, *method);
         let mut cx = OpLowering {
@@ -174,6 +175,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
             }
             true
         });
+        parameters.shrink_to_fit();
         let request_body = cx.request_body(op);
         let responses = cx.responses(op);
         let mut security = cx.security(op.get("security").or(global_security), &security_schemes);
@@ -214,7 +216,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
                 .map(str::to_string),
             method: *method,
             template,
-            path: path.clone(),
+            path: path.to_string(),
             parameters,
             request_body,
             responses,
@@ -590,7 +592,7 @@ struct OpLowering<'a, 'd> {
     diags: &'a mut Vec<Diagnostic>,
 }
 
-impl OpLowering<'_, '_> {
+impl<'d> OpLowering<'_, 'd> {
     fn camel(&self) -> String {
         type_name(self.name)
     }
@@ -599,15 +601,15 @@ impl OpLowering<'_, '_> {
         &mut self,
         path: &str,
         template: &PathTemplate,
-        shared: &[Value],
-        op: &Value,
+        shared: &'d [Value],
+        op: &'d Value,
     ) -> Vec<Parameter> {
-        let own: Vec<(String, Value)> = match op.get("parameters") {
+        let own: Vec<(String, &Value)> = match op.get("parameters") {
             None => Vec::new(),
             Some(Value::Array(a)) => a
                 .iter()
                 .enumerate()
-                .map(|(i, p)| (format!("{}/parameters/{i}", self.ptr), p.clone()))
+                .map(|(i, p)| (format!("{}/parameters/{i}", self.ptr), p))
                 .collect(),
             Some(other) => {
                 self.diags.push(Diagnostic::error(
@@ -622,26 +624,23 @@ impl OpLowering<'_, '_> {
             .rsplit_once('/')
             .map(|(a, _)| a.to_string())
             .unwrap_or_default();
-        let shared: Vec<(String, Value)> = shared
+        let shared: Vec<(String, &Value)> = shared
             .iter()
             .enumerate()
-            .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p.clone()))
+            .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p))
             .collect();
         // keyed by (name, in): an operation's parameter replaces the path's, in one pass
-        let mut merged: IndexMap<(String, String), (String, Value)> = IndexMap::new();
+        let mut merged: IndexMap<(String, String), (String, &Value)> = IndexMap::new();
         for (pptr, p) in shared.into_iter().chain(own) {
-            let resolved = deref(self.doc, &p).clone();
+            let resolved = deref(self.doc, p);
             if !resolved.is_object() {
                 self.diags.push(Diagnostic::error(
                     pptr,
-                    format!(
-                        "a parameter must be an object, found {}",
-                        kind_of(&resolved)
-                    ),
+                    format!("a parameter must be an object, found {}", kind_of(resolved)),
                 ));
                 continue;
             }
-            let key = crate::loader::parameter_key(&resolved);
+            let key = crate::loader::parameter_key(resolved);
             merged.shift_remove(&key);
             merged.insert(key, (pptr, resolved));
         }
@@ -650,7 +649,7 @@ impl OpLowering<'_, '_> {
             .into_iter()
             .map(str::to_string)
             .collect();
-        let mut out: Vec<Parameter> = Vec::new();
+        let mut out: Vec<Parameter> = Vec::with_capacity(merged.len());
         for (pptr, p) in merged.into_values() {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 self.diags
@@ -750,15 +749,19 @@ impl OpLowering<'_, '_> {
     }
 
     fn content(&mut self, content: Option<&Value>, ptr: &str, hint: &str) -> Vec<MediaType> {
-        let mut out = Vec::new();
-        let Some(content) = content else { return out };
+        let Some(content) = content else {
+            return Vec::new();
+        };
         let Some(map) = content.as_object() else {
             self.diags.push(Diagnostic::error(
                 ptr.to_string(),
                 format!("'content' must be an object, found {}", kind_of(content)),
             ));
-            return out;
+            return Vec::new();
         };
+        // exact capacities here and below: a pushed-to Vec holds room for four, and
+        // the IR keeps these for the life of a mock (a third of its memory at scale)
+        let mut out = Vec::with_capacity(map.len());
         let many = map
             .values()
             .filter(|m| m.get("schema").is_some_and(|s| s.get("$ref").is_none()))
@@ -796,14 +799,14 @@ impl OpLowering<'_, '_> {
         out
     }
 
-    fn request_body(&mut self, op: &Value) -> Option<RequestBody> {
+    fn request_body(&mut self, op: &'d Value) -> Option<RequestBody> {
         let raw = op.get("requestBody")?;
-        let body = deref(self.doc, raw).clone();
+        let body = deref(self.doc, raw);
         let ptr = push_pointer(self.ptr, "requestBody");
         if !body.is_object() {
             self.diags.push(Diagnostic::error(
                 ptr,
-                format!("'requestBody' must be an object, found {}", kind_of(&body)),
+                format!("'requestBody' must be an object, found {}", kind_of(body)),
             ));
             return None;
         }
@@ -812,7 +815,7 @@ impl OpLowering<'_, '_> {
         Some(RequestBody {
             required: body.get("required") == Some(&Value::Bool(true)),
             content,
-            description: describe(&body),
+            description: describe(body),
             name: body
                 .get("x-body-name")
                 .and_then(Value::as_str)
@@ -820,7 +823,7 @@ impl OpLowering<'_, '_> {
         })
     }
 
-    fn responses(&mut self, op: &Value) -> Vec<Response> {
+    fn responses(&mut self, op: &'d Value) -> Vec<Response> {
         let rptr = push_pointer(self.ptr, "responses");
         let Some(map) = op.get("responses").and_then(Value::as_object) else {
             if let Some(other) = op.get("responses") {
@@ -868,14 +871,14 @@ impl OpLowering<'_, '_> {
             .filter(|(s, _, _)| s.is_success())
             .map(|(s, _, _)| *s)
             .min();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(statuses.len());
         for (status, code, r) in statuses {
             let ptr = push_pointer(&rptr, code);
-            let resp = deref(self.doc, r).clone();
+            let resp = deref(self.doc, r);
             if !resp.is_object() {
                 self.diags.push(Diagnostic::error(
                     ptr,
-                    format!("a response must be an object, found {}", kind_of(&resp)),
+                    format!("a response must be an object, found {}", kind_of(resp)),
                 ));
                 continue;
             }
@@ -892,7 +895,7 @@ impl OpLowering<'_, '_> {
                 .into_iter()
                 .flatten()
             {
-                let h = deref(self.doc, h).clone();
+                let h = deref(self.doc, h);
                 let schema_v = h
                     .get("schema")
                     .cloned()
@@ -945,11 +948,11 @@ impl OpLowering<'_, '_> {
         let Some(Value::Array(reqs)) = sec else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(reqs.len());
         for req in reqs {
             let Some(obj) = req.as_object() else { continue };
             let mut r = SecurityRequirement {
-                schemes: Vec::new(),
+                schemes: Vec::with_capacity(obj.len()),
             };
             for (name, scopes) in obj {
                 if !schemes.contains_key(name) {

@@ -164,8 +164,10 @@ impl PathTemplate {
             if !lit.is_empty() {
                 parts.push(PathPart::Literal(lit));
             }
+            parts.shrink_to_fit();
             segments.push(PathSegment { parts });
         }
+        segments.shrink_to_fit();
         (
             PathTemplate {
                 segments,
