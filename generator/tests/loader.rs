@@ -211,6 +211,43 @@ fn swagger2_without_produces_or_consumes_assumes_json_with_one_warning() {
 }
 
 #[test]
+fn swagger2_shared_responses_stay_references_unless_the_operation_changes_their_media() {
+    let text = r##"{"swagger":"2.0","info":{"title":"t","version":"1"},"produces":["application/json"],
+      "responses":{"NotFound":{"description":"gone","schema":{"$ref":"#/definitions/Err"}}},
+      "definitions":{"Err":{"type":"object","properties":{"m":{"type":"string"}}}},
+      "paths":{"/a":{"get":{"responses":{"200":{"description":"ok"},"404":{"$ref":"#/responses/NotFound"}}}},
+               "/b":{"get":{"produces":["application/xml"],"responses":{"200":{"description":"ok"},"404":{"$ref":"#/responses/NotFound"}}}}}}"##;
+    let spec = loader::load_str(text, None).unwrap();
+    // one copy for the JSON operation, the operation's own media type for the XML one
+    assert_eq!(
+        spec.document["paths"]["/a"]["get"]["responses"]["404"],
+        json!({ "$ref": "#/components/responses/NotFound" })
+    );
+    assert!(
+        spec.document["paths"]["/b"]["get"]["responses"]["404"]["content"]
+            .get("application/xml")
+            .is_some()
+    );
+    assert_eq!(
+        spec.document["components"]["responses"]["NotFound"]["content"]["application/json"]
+            ["schema"],
+        json!({ "$ref": "#/components/schemas/Err" })
+    );
+    // lowering reads both the same way
+    let a = ir::build(&spec).unwrap();
+    for (op, media) in [(0, "application/json"), (1, "application/xml")] {
+        let r = a.operations[op]
+            .responses
+            .iter()
+            .find(|r| r.status == StatusSpec::Code(404))
+            .unwrap();
+        assert_eq!(r.description, "gone");
+        assert_eq!(r.content[0].media_type, media);
+        assert_eq!(r.content[0].schema, Some(TypeRef::named("Err")));
+    }
+}
+
+#[test]
 fn openapi31_type_arrays_const_examples_and_exclusive_bounds() {
     let a = api("oas31.yaml");
     assert_eq!(a.spec_version, SpecVersion::OpenApi31);

@@ -305,8 +305,23 @@ impl<'a> Converter<'a> {
             if code.starts_with("x-") {
                 continue;
             }
-            let resolved = self.deref(r).clone();
-            let mut converted = self.response(&resolved, &produces);
+            let resolved = self.deref(r);
+            // A shared response converts alike wherever it is used when the operation
+            // produces what `components` assumed (JSON) and no media type of the
+            // operation's own decides its body: it stays a reference, one copy in all
+            // (copied into every operation, responses were the converter's peak at scale).
+            let shared_alike = r
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with("#/responses/"))
+                && produces.len() == 1
+                && produces[0] == JSON
+                && (resolved.get("schema").is_some() || self.explicit_non_json(op).is_empty());
+            if shared_alike {
+                responses.insert(code.clone(), r.clone());
+                continue;
+            }
+            let mut converted = self.response(resolved, &produces);
             // A schemaless response of an operation that explicitly produces text, XML,
             // images...: the body is of that media type, just not described.
             if resolved.get("schema").is_none() && code != "204" && code != "304" {
