@@ -462,13 +462,14 @@ impl Generator {
             .map(reuse::Previous::read)
             .unwrap_or_default();
         let mut printed: Vec<(PathBuf, u64)> = Vec::new();
-        let mut module_files = |module: Vec<GeneratedFile>, files: &mut Vec<GeneratedFile>| {
+        let mut module_files = |module: Vec<format::Printed>, files: &mut Vec<GeneratedFile>| {
             if !self.rustfmt {
-                files.extend(module);
+                files.extend(module.into_iter().map(|p| p.file));
                 return;
             }
             let mut todo = Vec::new();
-            for f in module {
+            for p in module {
+                let f = &p.file;
                 let hash = reuse::fnv64(f.contents.as_bytes());
                 printed.push((f.path.clone(), hash));
                 let reused = if previous.is_empty() {
@@ -480,10 +481,10 @@ impl Generator {
                 };
                 match reused {
                     Some(contents) => files.push(GeneratedFile {
-                        path: f.path,
+                        path: p.file.path,
                         contents,
                     }),
-                    None => todo.push(f),
+                    None => todo.push(p),
                 }
             }
             if !todo.is_empty() {
@@ -664,10 +665,12 @@ impl Generator {
         }
         tokens.extend(runtime_module()?);
         // one file whatever its size: build scripts `include!` it from `OUT_DIR`
-        let mut files = rust_file_in_parts("module.rs", vec![tokens], usize::MAX)?;
-        if self.rustfmt {
-            format::rustfmt_all(&mut files, |_| true, &mut warnings);
-        }
+        let printed = rust_file_in_parts("module.rs", vec![tokens], usize::MAX)?;
+        let files = if self.rustfmt {
+            format::rustfmt_all(printed, &mut warnings)
+        } else {
+            printed.into_iter().map(|p| p.file).collect()
+        };
         Ok(Generated {
             files,
             degradations,
@@ -959,7 +962,7 @@ fn rust_file_in_parts(
     path: &str,
     chunks: Vec<TokenStream>,
     limit: usize,
-) -> Result<Vec<GeneratedFile>, GenerateError> {
+) -> Result<Vec<format::Printed>, GenerateError> {
     use syn::parse::Parser as _;
     let print = |attrs: Vec<syn::Attribute>, items: Vec<syn::Item>| {
         prettyplease::unparse(&syn::File {
@@ -970,21 +973,28 @@ fn rust_file_in_parts(
     };
     let stem = path.trim_end_matches(".rs");
     let folder = stem.rsplit('/').next().unwrap_or(stem).to_string();
-    let mut parts = vec![String::from(GENERATED_HEADER)];
+    // each part's text, and where its items other than `use` items start (rustfmt
+    // may format the text between two of those places on its own)
+    let mut parts = vec![(String::from(GENERATED_HEADER), Vec::new())];
     for chunk in chunks {
         let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<()> {
             let attrs = input.call(syn::Attribute::parse_inner)?;
             if !attrs.is_empty() {
-                parts[0].push_str(&print(attrs, Vec::new()));
+                parts[0].0.push_str(&print(attrs, Vec::new()));
             }
             while !input.is_empty() {
                 let item: syn::Item = input.parse()?;
+                let is_use = matches!(item, syn::Item::Use(_));
                 let text = print(Vec::new(), vec![item]);
-                let current = parts.last_mut().expect("one part at least");
+                let current = &parts.last().expect("one part at least").0;
                 if current.len() > GENERATED_HEADER.len() && current.len() + text.len() > limit {
-                    parts.push(String::from(GENERATED_HEADER));
+                    parts.push((String::from(GENERATED_HEADER), Vec::new()));
                 }
-                parts.last_mut().expect("one part at least").push_str(&text);
+                let (current, items) = parts.last_mut().expect("one part at least");
+                if !is_use {
+                    items.push(current.len());
+                }
+                current.push_str(&text);
             }
             Ok(())
         };
@@ -995,18 +1005,25 @@ fn rust_file_in_parts(
     }
     let mut files = Vec::with_capacity(parts.len());
     let mut rest = parts.split_off(1);
-    let mut main = parts.pop().unwrap_or_default();
+    let (mut main, mut items) = parts.pop().unwrap_or_default();
     for n in 2..rest.len() + 2 {
+        items.push(main.len());
         main.push_str(&format!("include!(\"{folder}/part_{n}.rs\");\n"));
     }
-    files.push(GeneratedFile {
-        path: path.into(),
-        contents: main,
+    files.push(format::Printed {
+        file: GeneratedFile {
+            path: path.into(),
+            contents: main,
+        },
+        items,
     });
-    for (i, text) in rest.drain(..).enumerate() {
-        files.push(GeneratedFile {
-            path: format!("{stem}/part_{}.rs", i + 2).into(),
-            contents: text,
+    for (i, (text, items)) in rest.drain(..).enumerate() {
+        files.push(format::Printed {
+            file: GeneratedFile {
+                path: format!("{stem}/part_{}.rs", i + 2).into(),
+                contents: text,
+            },
+            items,
         });
     }
     Ok(files)
