@@ -123,8 +123,7 @@ pub fn load_str(text: &str, name: Option<&Path>) -> Result<LoadedSpec, LoadError
 fn load_source(mut source: SourceDoc, keep_bundled: bool) -> Result<LoadedSpec, LoadError> {
     let version = detect_version(&source)?;
     let mut bundler = refs::Bundler::new(version, &source);
-    let bundled = bundler.bundle(&source);
-    source.value = Value::Null;
+    let bundled = bundler.bundle(&mut source);
     let mut files: Vec<std::path::PathBuf> = source.path.iter().cloned().collect();
     files.extend(bundler.files_read());
     let mut diagnostics: Vec<Diagnostic> = bundler
@@ -158,7 +157,7 @@ fn load_source(mut source: SourceDoc, keep_bundled: bool) -> Result<LoadedSpec, 
     );
     let document = if version == SpecVersion::Swagger2 {
         let mut conv = Vec::new();
-        let doc = swagger2::convert(&normalized, &mut conv);
+        let doc = swagger2::convert(normalized, &mut conv);
         diagnostics.extend(conv.into_iter().map(|d| locate(&source, d)));
         doc
     } else {

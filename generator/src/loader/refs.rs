@@ -46,7 +46,7 @@ pub(crate) struct Bundler {
     version: SpecVersion,
     root_dir: Option<PathBuf>,
     root_file: Option<PathBuf>,
-    files: HashMap<PathBuf, SourceDoc>,
+    files: HashMap<PathBuf, std::rc::Rc<Value>>,
     hoisted: HashMap<(PathBuf, String), String>,
     new_schemas: IndexMap<String, Value>,
     taken_names: std::collections::HashSet<String>,
@@ -86,11 +86,13 @@ impl Bundler {
         files
     }
 
-    /// Bundle the root document in place.
-    pub(crate) fn bundle(&mut self, root: &SourceDoc) -> Value {
-        let mut value = root.value.clone();
+    /// Bundle the root document: its value, taken out of `root`, with every
+    /// reference to another file replaced (not a copy: large specs rarely refer
+    /// to other files, and a copy was the loader's peak).
+    pub(crate) fn bundle(&mut self, root: &mut SourceDoc) -> Value {
+        let mut value = std::mem::take(&mut root.value);
         let file = self.root_file.clone();
-        self.walk(&mut value, Ctx::Doc, "#", file.as_deref(), &root.value);
+        self.bundle_value(&mut value, Ctx::Doc, "#", file.as_deref(), None);
         if !self.new_schemas.is_empty() {
             let key = if self.version == SpecVersion::Swagger2 {
                 "definitions"
@@ -124,13 +126,64 @@ impl Bundler {
         value
     }
 
-    fn walk(
+    /// Bring what `value` refers to in other files into it. `value` is the root of
+    /// the file being walked unless `file_root` (the file's root) is given.
+    fn bundle_value(
         &mut self,
-        node: &mut Value,
+        value: &mut Value,
         ctx: Ctx,
         ptr: &str,
         file: Option<&Path>,
+        file_root: Option<&Value>,
+    ) {
+        let mut edits = Vec::new();
+        let mut steps = Vec::new();
+        self.walk(
+            value,
+            ctx,
+            ptr,
+            &mut steps,
+            file,
+            file_root.unwrap_or(value),
+            &mut edits,
+        );
+        for (steps, replacement) in edits {
+            let mut node = &mut *value;
+            for step in &steps {
+                let next = match (node, step) {
+                    (Value::Object(m), Edit::Key(k)) => m.get_mut(k),
+                    (Value::Array(a), Edit::Index(i)) => a.get_mut(*i),
+                    _ => None,
+                };
+                match next {
+                    Some(n) => node = n,
+                    None => unreachable_edit(),
+                }
+            }
+            match replacement {
+                Replace::Ref(new_ref) => {
+                    if let Value::Object(m) = node {
+                        m.insert("$ref".into(), Value::String(new_ref));
+                    }
+                }
+                Replace::Inline(v) => *node = v,
+            }
+        }
+    }
+
+    /// Find the `$ref`s below `node` that need replacing (read-only: the edits are
+    /// applied afterwards, by [`Bundler::bundle_value`]); `steps` lead from the
+    /// walked value to `node`, and a JSON pointer is only spelled out for a `$ref`.
+    #[allow(clippy::too_many_arguments)]
+    fn walk<'v>(
+        &mut self,
+        node: &'v Value,
+        ctx: Ctx,
+        base: &str,
+        steps: &mut Vec<Step<'v>>,
+        file: Option<&Path>,
         file_root: &Value,
+        edits: &mut Vec<(Vec<Edit>, Replace)>,
     ) {
         if ctx == Ctx::Data {
             return;
@@ -138,35 +191,31 @@ impl Bundler {
         match node {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
-                    let r = r.clone();
-                    if let Some(replacement) = self.handle_ref(&r, ctx, ptr, file, file_root) {
-                        match replacement {
-                            Replace::Ref(new_ref) => {
-                                map.insert("$ref".into(), Value::String(new_ref));
-                            }
-                            Replace::Inline(v) => {
-                                *node = v;
-                                return;
-                            }
+                    let ptr = pointer(base, steps);
+                    if let Some(replacement) = self.handle_ref(r, ctx, &ptr, file, file_root) {
+                        let inline = matches!(replacement, Replace::Inline(_));
+                        edits.push((steps.iter().map(Edit::from).collect(), replacement));
+                        if inline {
+                            return;
                         }
                     }
                 }
-                let keys: Vec<String> = map.keys().cloned().collect();
-                for k in keys {
+                for (k, child) in map {
                     if k == "$ref" {
                         continue;
                     }
-                    let cctx = child_ctx(self.version, ctx, &k);
-                    let cptr = push_pointer(ptr, &k);
-                    if let Some(child) = map.get_mut(&k) {
-                        self.walk(child, cctx, &cptr, file, file_root);
-                    }
+                    let cctx = child_ctx(self.version, ctx, k);
+                    steps.push(Step::Key(k));
+                    self.walk(child, cctx, base, steps, file, file_root, edits);
+                    steps.pop();
                 }
             }
             Value::Array(items) => {
                 let ectx = element_ctx(ctx);
-                for (i, item) in items.iter_mut().enumerate() {
-                    self.walk(item, ectx, &format!("{ptr}/{i}"), file, file_root);
+                for (i, item) in items.iter().enumerate() {
+                    steps.push(Step::Index(i));
+                    self.walk(item, ectx, base, steps, file, file_root, edits);
+                    steps.pop();
                 }
             }
             _ => {}
@@ -263,7 +312,8 @@ impl Bundler {
         if !self.files.contains_key(&tfile) {
             match SourceDoc::read(&tfile) {
                 Ok(doc) => {
-                    self.files.insert(tfile.clone(), doc);
+                    self.files
+                        .insert(tfile.clone(), std::rc::Rc::new(doc.value));
                 }
                 Err(e) => {
                     let pointer = ptr.to_string();
@@ -277,7 +327,7 @@ impl Bundler {
                 }
             }
         }
-        let troot = self.files[&tfile].value.clone();
+        let troot = std::rc::Rc::clone(&self.files[&tfile]);
         let Some(target_value) = resolve_pointer(&troot, &frag).cloned() else {
             self.error(
                 ptr,
@@ -308,7 +358,13 @@ impl Bundler {
             self.hoisted.insert(key, name.clone());
             let mut v = target_value;
             let tptr = format!("{}#{}", tfile.display(), frag);
-            self.walk(&mut v, Ctx::Schema, &tptr, Some(&tfile), &troot);
+            self.bundle_value(
+                &mut v,
+                Ctx::Schema,
+                &tptr,
+                Some(&tfile),
+                Some(troot.as_ref()),
+            );
             self.new_schemas.insert(name.clone(), v);
             return Some(Replace::Ref(self.local_schema_ref(&name)));
         }
@@ -319,7 +375,7 @@ impl Bundler {
         self.inline_stack.push(key);
         let mut v = target_value;
         let tptr = format!("{}#{}", tfile.display(), frag);
-        self.walk(&mut v, ctx, &tptr, Some(&tfile), &troot);
+        self.bundle_value(&mut v, ctx, &tptr, Some(&tfile), Some(troot.as_ref()));
         self.inline_stack.pop();
         Some(Replace::Inline(v))
     }
@@ -356,6 +412,45 @@ impl Bundler {
 enum Replace {
     Ref(String),
     Inline(Value),
+}
+
+/// One step down a JSON value.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// A [`Step`] kept until the walk is over.
+enum Edit {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&Step<'_>> for Edit {
+    fn from(step: &Step<'_>) -> Self {
+        match step {
+            Step::Key(k) => Edit::Key(k.to_string()),
+            Step::Index(i) => Edit::Index(*i),
+        }
+    }
+}
+
+/// `base` followed by `steps`, as a JSON pointer.
+fn pointer(base: &str, steps: &[Step<'_>]) -> String {
+    let mut out = base.to_string();
+    for step in steps {
+        out = match step {
+            Step::Key(k) => push_pointer(&out, k),
+            Step::Index(i) => format!("{out}/{i}"),
+        };
+    }
+    out
+}
+
+/// An edit's steps were recorded on the same value, not changed since.
+fn unreachable_edit() -> ! {
+    unreachable!("a bundling edit leads to a place its walk visited")
 }
 
 fn schema_container(version: SpecVersion, doc: &Value) -> Option<&serde_json::Map<String, Value>> {

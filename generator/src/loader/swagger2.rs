@@ -9,10 +9,20 @@ use serde_json::{json, Map, Value};
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
 const JSON: &str = "application/json";
 
-/// Convert a bundled Swagger 2.0 document into an OpenAPI 3.0.3 document.
-pub fn convert(doc: &Value, out: &mut Vec<Diagnostic>) -> Value {
-    let mut c = Converter { doc, out };
-    if !declares_media(doc) {
+/// Convert a bundled Swagger 2.0 document into an OpenAPI 3.0.3 document. Its
+/// paths and definitions are moved, not copied (two whole documents at once were
+/// the loader's peak): each path item is dropped once converted, unless some
+/// `$ref` points into `#/paths`, which then stays whole until the end.
+pub fn convert(mut doc: Value, out: &mut Vec<Diagnostic>) -> Value {
+    let declared = declares_media(&doc);
+    let paths_in = if refers_into(&doc, "#/paths/") {
+        None
+    } else {
+        doc.as_object_mut().and_then(|o| o.shift_remove("paths"))
+    };
+    let doc = doc;
+    let mut c = Converter { doc: &doc, out };
+    if !declared {
         c.out.push(Diagnostic::warning(
             "#",
             "the document declares no 'produces' or 'consumes' anywhere; assuming application/json for every body",
@@ -30,23 +40,31 @@ pub fn convert(doc: &Value, out: &mut Vec<Diagnostic>) -> Value {
             result.insert(k.clone(), v.clone());
         }
     }
-    if let Some(servers) = servers(doc) {
+    if let Some(servers) = servers(&doc) {
         result.insert("servers".into(), servers);
     }
     let mut paths = Map::new();
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        paths.insert(path.clone(), c.path_item(path, item));
+    match paths_in {
+        Some(Value::Object(taken)) => {
+            for (path, item) in taken {
+                let converted = c.path_item(&path, &item);
+                paths.insert(path, converted);
+            }
+        }
+        Some(_) => {}
+        None => {
+            for (path, item) in doc
+                .get("paths")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                paths.insert(path.clone(), c.path_item(path, item));
+            }
+        }
     }
     result.insert("paths".into(), Value::Object(paths));
     let mut components = Map::new();
-    if let Some(defs) = doc.get("definitions") {
-        components.insert("schemas".into(), defs.clone());
-    }
     if let Some(Value::Object(responses)) = doc.get("responses") {
         let converted: Map<String, Value> = responses
             .iter()
@@ -60,6 +78,13 @@ pub fn convert(doc: &Value, out: &mut Vec<Diagnostic>) -> Value {
             .map(|(k, v)| (k.clone(), security_scheme(v)))
             .collect();
         components.insert("securitySchemes".into(), Value::Object(converted));
+    }
+    let mut doc = doc;
+    if let Some(defs) = doc
+        .as_object_mut()
+        .and_then(|o| o.shift_remove("definitions"))
+    {
+        components.shift_insert(0, "schemas".into(), defs);
     }
     result.insert("components".into(), Value::Object(components));
     let mut result = Value::Object(result);
@@ -75,6 +100,18 @@ fn is_json(media: &str) -> bool {
         .trim()
         .to_ascii_lowercase();
     m == "application/json" || m.ends_with("+json")
+}
+
+/// Whether a `$ref` anywhere in `v` starts with `prefix`.
+fn refers_into(v: &Value, prefix: &str) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, c)| match c {
+            Value::String(r) if k == "$ref" => r.starts_with(prefix),
+            _ => refers_into(c, prefix),
+        }),
+        Value::Array(a) => a.iter().any(|c| refers_into(c, prefix)),
+        _ => false,
+    }
 }
 
 fn declares_media(doc: &Value) -> bool {
