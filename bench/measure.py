@@ -129,7 +129,7 @@ def rss_kb(pid):
     return total
 
 
-def wait_http(url, headers, timeout=120):
+def wait_http(url, headers, timeout=120, poll=0.1):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -140,7 +140,7 @@ def wait_http(url, headers, timeout=120):
         except Exception as e:  # noqa: BLE001 - any answer other than a connection error means it is up
             if hasattr(e, "code"):
                 return True
-            time.sleep(0.1)
+            time.sleep(poll)
     return False
 
 
@@ -394,17 +394,26 @@ def synthetic(copies):
     return path
 
 
-def startup(spec):
-    port = free_port()
-    start = time.perf_counter()
-    proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=CAP)
-        t = time.perf_counter() - start
-        return (t if up else None), rss_kb(proc.pid) / 1024
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+def startup(spec, runs=3):
+    """Median time to the first answer over `runs` starts (polled every 10 ms), and the
+    RSS after start-up of the median run. A single start varies by a third on this
+    machine class (the first of a batch is often the slowest)."""
+    results = []
+    for _ in range(runs):
+        port = free_port()
+        start = time.perf_counter()
+        proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=CAP, poll=0.01)
+            t = time.perf_counter() - start
+            if not up:
+                return None, rss_kb(proc.pid) / 1024
+            results.append((t, rss_kb(proc.pid) / 1024))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    results.sort()
+    return results[len(results) // 2]
 
 
 def peak_rss_run(cmd, timeout):
@@ -429,7 +438,8 @@ def exponent(a, b, size_a, size_b):
 def scaling():
     say("## 4. Scaling: Quay replicated 1x to 100x (paths and schemas copied under new names)")
     say()
-    say("Growth exponent: log(time ratio) / log(operations ratio) against the previous row; 1.0 is linear.")
+    say("Growth exponent: log(time ratio) / log(operations ratio) against the previous row; 1.0 is linear. "
+        "Times are medians of three runs (generation at 100x: one run); mock start-up is polled every 10 ms.")
     say()
     rows, raw = [], []
     for copies in [1, 3, 10, 30, 100]:
@@ -438,8 +448,15 @@ def scaling():
         ops = re.search(r"operations:\s+(\d+)", out)
         n = int(ops.group(1)) if ops else copies
         out_dir = os.path.join(WORK, "gen", "scale", str(copies))
-        shutil.rmtree(out_dir, ignore_errors=True)
-        ok, gen_t, gen_out, gen_rss = peak_rss_run([SPECFORGE, "generate", spec, "--server", "--out", out_dir], CAP)
+        # the median of three fresh generations up to 30x (the largest once: half a minute)
+        gens = []
+        for _ in range(3 if copies <= 30 else 1):
+            shutil.rmtree(out_dir, ignore_errors=True)
+            gens.append(peak_rss_run([SPECFORGE, "generate", spec, "--server", "--out", out_dir], CAP))
+            if not gens[-1][0]:
+                break
+        gens.sort(key=lambda g: (not g[0], g[1]))
+        ok, gen_t, gen_out, gen_rss = gens[len(gens) // 2] if all(g[0] for g in gens) else next(g for g in gens if not g[0])
         unformatted = "rustfmt failed" in gen_out or "could not be run" in gen_out
         lines = rust_lines(out_dir) if ok else 0
         st, rss = startup(spec)
