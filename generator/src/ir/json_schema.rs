@@ -36,7 +36,7 @@ impl<'a> JsonSchemaConverter<'a> {
             }
             (Ctx::Schema, Value::Object(m)) => self.schema(m, stack),
             (_, Value::Object(m)) => {
-                let mut out = Map::new();
+                let mut out = Map::with_capacity(m.len());
                 for (k, c) in m {
                     out.insert(
                         k.clone(),
@@ -50,7 +50,9 @@ impl<'a> JsonSchemaConverter<'a> {
     }
 
     fn schema(&self, m: &Map<String, Value>, stack: &mut Vec<String>) -> Value {
-        let mut out = Map::new();
+        // sized for what it copies: the IR keeps these schemas for a mock's life, and
+        // a map grown by inserts holds room for four entries
+        let mut out = Map::with_capacity(m.len());
         if let Some(Value::String(r)) = m.get("$ref") {
             if let Some(name) = self.def_names.get(r.as_str()) {
                 out.insert("$ref".into(), json!(format!("#/$defs/{name}")));
