@@ -157,17 +157,48 @@ fn render(ds: &[Diagnostic]) -> String {
 
 /// Escape one JSON pointer reference token (RFC 6901).
 pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Append `token`, escaped, to `out` (pointers are built for every node some walks
+/// visit: no allocation for a token with nothing to escape).
+fn push_escaped(out: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Append `/` and `token`, escaped, to the pointer `pointer`: a walk keeps one
+/// pointer and truncates it back after each child.
+pub fn push_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    push_escaped(pointer, token);
 }
 
 /// Unescape one JSON pointer reference token (RFC 6901).
 pub fn unescape_token(token: &str) -> String {
+    if !token.contains('~') {
+        return token.to_string();
+    }
     token.replace("~1", "/").replace("~0", "~")
 }
 
 /// Append a token to a `#/...` pointer.
 pub fn push_pointer(base: &str, token: &str) -> String {
-    format!("{base}/{}", escape_token(token))
+    let mut out = String::with_capacity(base.len() + 1 + token.len());
+    out.push_str(base);
+    push_token(&mut out, token);
+    out
 }
 
 /// One step of a JSON pointer being walked.

@@ -13,7 +13,7 @@
 
 use super::walk::{child_ctx, element_ctx, Ctx};
 use super::SpecVersion;
-use crate::diagnostics::{push_pointer, Diagnostic};
+use crate::diagnostics::{push_pointer, push_token, Diagnostic};
 use serde_json::{json, Map, Value};
 
 /// Keys that may sit beside `$ref` without changing what it validates.
@@ -35,7 +35,7 @@ const ANNOTATIONS: &[&str] = &[
 /// Normalize every schema in `doc`, returning warnings.
 pub fn normalize_schemas(version: SpecVersion, doc: &mut Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    walk(version, doc, Ctx::Doc, "#", &mut out);
+    walk(version, doc, Ctx::Doc, &mut String::from("#"), &mut out);
     // one warning for all the nullability the document's version does not define
     let (lenient, mut out): (Vec<Diagnostic>, Vec<Diagnostic>) = out
         .into_iter()
@@ -61,26 +61,35 @@ pub const LENIENT_NULL: &str = "x-specforge-lenient-null";
 
 const LENIENT_NULL_NOTE: &str = "lenient null";
 
-fn walk(version: SpecVersion, node: &mut Value, ctx: Ctx, ptr: &str, out: &mut Vec<Diagnostic>) {
+/// `ptr` is the pointer to `node`: one buffer for the whole walk, each child's
+/// token appended and truncated away again.
+fn walk(
+    version: SpecVersion,
+    node: &mut Value,
+    ctx: Ctx,
+    ptr: &mut String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let len = ptr.len();
     match (ctx, node) {
         (Ctx::Data, _) => {}
         (_, Value::Array(items)) => {
             let ectx = element_ctx(ctx);
             for (i, item) in items.iter_mut().enumerate() {
-                walk(version, item, ectx, &format!("{ptr}/{i}"), out);
+                push_token(ptr, &i.to_string());
+                walk(version, item, ectx, ptr, out);
+                ptr.truncate(len);
             }
         }
         (ctx, Value::Object(map)) => {
             if ctx == Ctx::Schema {
                 normalize_one(version, map, ptr, out);
             }
-            let keys: Vec<String> = map.keys().cloned().collect();
-            for k in keys {
-                let cctx = child_ctx(version, ctx, &k);
-                let cptr = push_pointer(ptr, &k);
-                if let Some(child) = map.get_mut(&k) {
-                    walk(version, child, cctx, &cptr, out);
-                }
+            for (k, child) in map.iter_mut() {
+                let cctx = child_ctx(version, ctx, k);
+                push_token(ptr, k);
+                walk(version, child, cctx, ptr, out);
+                ptr.truncate(len);
             }
         }
         _ => {}

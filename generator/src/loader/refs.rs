@@ -191,6 +191,15 @@ impl Bundler {
         match node {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get("$ref") {
+                    // most references are local ones in the root, only checked:
+                    // their pointer is spelled out for the error alone
+                    if let (Some(frag), true) = (r.strip_prefix('#'), self.is_root(file)) {
+                        if resolve_pointer(file_root, frag).is_none() {
+                            let ptr = pointer(base, steps);
+                            self.unresolved_local(r, frag, &ptr, file);
+                        }
+                        return self.walk_children(map, ctx, base, steps, file, file_root, edits);
+                    }
                     let ptr = pointer(base, steps);
                     if let Some(replacement) = self.handle_ref(r, ctx, &ptr, file, file_root) {
                         let inline = matches!(replacement, Replace::Inline(_));
@@ -200,15 +209,7 @@ impl Bundler {
                         }
                     }
                 }
-                for (k, child) in map {
-                    if k == "$ref" {
-                        continue;
-                    }
-                    let cctx = child_ctx(self.version, ctx, k);
-                    steps.push(Step::Key(k));
-                    self.walk(child, cctx, base, steps, file, file_root, edits);
-                    steps.pop();
-                }
+                self.walk_children(map, ctx, base, steps, file, file_root, edits);
             }
             Value::Array(items) => {
                 let ectx = element_ctx(ctx);
@@ -222,8 +223,39 @@ impl Bundler {
         }
     }
 
+    /// [`Bundler::walk`] over the members of an object, but its `$ref`.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_children<'v>(
+        &mut self,
+        map: &'v serde_json::Map<String, Value>,
+        ctx: Ctx,
+        base: &str,
+        steps: &mut Vec<Step<'v>>,
+        file: Option<&Path>,
+        file_root: &Value,
+        edits: &mut Vec<(Vec<Edit>, Replace)>,
+    ) {
+        for (k, child) in map {
+            if k == "$ref" {
+                continue;
+            }
+            let cctx = child_ctx(self.version, ctx, k);
+            steps.push(Step::Key(k));
+            self.walk(child, cctx, base, steps, file, file_root, edits);
+            steps.pop();
+        }
+    }
+
+    fn unresolved_local(&mut self, r: &str, frag: &str, ptr: &str, file: Option<&Path>) {
+        self.error(
+            ptr,
+            file,
+            format!("$ref '{r}' does not resolve: nothing at '#{frag}' in this document"),
+        );
+    }
+
     fn is_root(&self, file: Option<&Path>) -> bool {
-        file.is_none() || file.map(Path::to_path_buf) == self.root_file
+        file.is_none() || file == self.root_file.as_deref()
     }
 
     fn parse_ref(&mut self, r: &str, ptr: &str, file: Option<&Path>) -> Option<Target> {
@@ -296,13 +328,7 @@ impl Bundler {
         let (tfile, frag) = match target {
             Target::Local(frag) if self.is_root(file) => {
                 if resolve_pointer(file_root, &frag).is_none() {
-                    self.error(
-                        ptr,
-                        file,
-                        format!(
-                            "$ref '{r}' does not resolve: nothing at '#{frag}' in this document"
-                        ),
-                    );
+                    self.unresolved_local(r, &frag, ptr, file);
                 }
                 return None;
             }
