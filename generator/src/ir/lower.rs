@@ -112,7 +112,7 @@ pub fn lower(spec: &LoadedSpec) -> Result<Api, LoadError> {
             .collect();
         let first = &raw_ops[idx[0]];
         diags.push(Diagnostic::warning(
-            op_pointer(&first.0, first.1),
+            op_pointer(first.0, first.1),
             format!(
                 "operationId '{id}' is used by {} operations ({}); later ones get a numeric suffix",
                 idx.len(),
@@ -719,7 +719,7 @@ impl<'d> OpLowering<'_, 'd> {
                     .or_else(|| schema_v.get("example"))
                     .cloned(),
                 deprecated: p.get("deprecated") == Some(&Value::Bool(true)),
-                description: describe(&p),
+                description: describe(p),
             });
         }
         for t in &template {
@@ -911,7 +911,7 @@ impl<'d> OpLowering<'_, 'd> {
                     required: h.get("required") == Some(&Value::Bool(true)),
                     json_schema: self.types.json(&schema_v),
                     schema,
-                    description: describe(&h),
+                    description: describe(h),
                 });
             }
             out.push(Response {
@@ -933,7 +933,7 @@ impl<'d> OpLowering<'_, 'd> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                links: links(&resp, &push_pointer(&ptr, "links"), self.doc),
+                links: links(resp, &push_pointer(&ptr, "links"), self.doc),
             });
         }
         out.sort_by_key(|r| r.status);
