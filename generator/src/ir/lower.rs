@@ -398,15 +398,33 @@ fn op_pointer(path: &str, method: Method) -> String {
 /// (`A: {$ref: B}`, `B: {$ref: A}`; `A: {$ref: A}`): an error naming the cycle.
 /// Recursion through a real schema (a property, an item) is not a cycle here.
 fn ref_cycles(doc: &Value) -> Vec<Diagnostic> {
-    // only `$ref` holders get a pointer string
-    let mut all: Vec<(String, &str)> = Vec::new();
-    crate::diagnostics::walk_places(doc, &mut |place, v| {
+    // A cycle runs through `$ref` holders that are themselves the target of a
+    // `$ref`: find those by address first, and spell out only their pointers (a
+    // pointer for every holder was a large part of start-up on a large spec).
+    let mut targets: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    crate::diagnostics::walk_places(doc, &mut |_, v| {
         if let Some(Value::String(r)) = v.get("$ref") {
-            if r.starts_with('#') && v.is_object() {
-                all.push((place.pointer(), r));
+            if r.starts_with('#') {
+                targets.insert(r);
             }
         }
     });
+    let aliases: std::collections::HashSet<*const Value> = targets
+        .into_iter()
+        .filter_map(|r| resolve_pointer(doc, r))
+        .filter(|t| t.get("$ref").is_some_and(Value::is_string))
+        .map(|t| t as *const Value)
+        .collect();
+    let mut all: Vec<(String, &str)> = Vec::new();
+    if !aliases.is_empty() {
+        crate::diagnostics::walk_places(doc, &mut |place, v| {
+            if let Some(Value::String(r)) = v.get("$ref") {
+                if r.starts_with('#') && aliases.contains(&(v as *const Value)) {
+                    all.push((place.pointer(), r));
+                }
+            }
+        });
+    }
     let target_of: std::collections::HashMap<&str, &str> =
         all.iter().map(|(p, r)| (p.as_str(), *r)).collect();
     let mut done: std::collections::HashSet<String> = std::collections::HashSet::new();
