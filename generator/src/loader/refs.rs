@@ -6,7 +6,7 @@
 use super::source::SourceDoc;
 use super::walk::{child_ctx, element_ctx, Ctx};
 use super::SpecVersion;
-use crate::diagnostics::{push_pointer, unescape_token, Diagnostic};
+use crate::diagnostics::{push_token, unescape_token, Diagnostic};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -136,18 +136,15 @@ impl Bundler {
         file: Option<&Path>,
         file_root: Option<&Value>,
     ) {
-        let mut edits = Vec::new();
-        let mut steps = Vec::new();
-        self.walk(
-            value,
-            ctx,
-            ptr,
-            &mut steps,
+        let mut walk = Walk {
+            base: ptr,
             file,
-            file_root.unwrap_or(value),
-            &mut edits,
-        );
-        for (steps, replacement) in edits {
+            file_root: file_root.unwrap_or(value),
+            steps: Vec::new(),
+            edits: Vec::new(),
+        };
+        self.walk(value, ctx, &mut walk);
+        for (steps, replacement) in walk.edits {
             let mut node = &mut *value;
             for step in &steps {
                 let next = match (node, step) {
@@ -172,19 +169,9 @@ impl Bundler {
     }
 
     /// Find the `$ref`s below `node` that need replacing (read-only: the edits are
-    /// applied afterwards, by [`Bundler::bundle_value`]); `steps` lead from the
-    /// walked value to `node`, and a JSON pointer is only spelled out for a `$ref`.
-    #[allow(clippy::too_many_arguments)]
-    fn walk<'v>(
-        &mut self,
-        node: &'v Value,
-        ctx: Ctx,
-        base: &str,
-        steps: &mut Vec<Step<'v>>,
-        file: Option<&Path>,
-        file_root: &Value,
-        edits: &mut Vec<(Vec<Edit>, Replace)>,
-    ) {
+    /// applied afterwards, by [`Bundler::bundle_value`]); a JSON pointer is only
+    /// spelled out for a `$ref`.
+    fn walk<'v>(&mut self, node: &'v Value, ctx: Ctx, w: &mut Walk<'_, 'v>) {
         if ctx == Ctx::Data {
             return;
         }
@@ -193,56 +180,44 @@ impl Bundler {
                 if let Some(Value::String(r)) = map.get("$ref") {
                     // most references are local ones in the root, only checked:
                     // their pointer is spelled out for the error alone
-                    if let (Some(frag), true) = (r.strip_prefix('#'), self.is_root(file)) {
-                        if resolve_pointer(file_root, frag).is_none() {
-                            let ptr = pointer(base, steps);
-                            self.unresolved_local(r, frag, &ptr, file);
+                    if let (Some(frag), true) = (r.strip_prefix('#'), self.is_root(w.file)) {
+                        if resolve_pointer(w.file_root, frag).is_none() {
+                            let ptr = w.pointer();
+                            self.unresolved_local(r, frag, &ptr, w.file);
                         }
-                        return self.walk_children(map, ctx, base, steps, file, file_root, edits);
-                    }
-                    let ptr = pointer(base, steps);
-                    if let Some(replacement) = self.handle_ref(r, ctx, &ptr, file, file_root) {
-                        let inline = matches!(replacement, Replace::Inline(_));
-                        edits.push((steps.iter().map(Edit::from).collect(), replacement));
-                        if inline {
-                            return;
+                    } else {
+                        let ptr = w.pointer();
+                        if let Some(replacement) =
+                            self.handle_ref(r, ctx, &ptr, w.file, w.file_root)
+                        {
+                            let inline = matches!(replacement, Replace::Inline(_));
+                            w.edits
+                                .push((w.steps.iter().map(Edit::from).collect(), replacement));
+                            if inline {
+                                return;
+                            }
                         }
                     }
                 }
-                self.walk_children(map, ctx, base, steps, file, file_root, edits);
+                for (k, child) in map {
+                    if k == "$ref" {
+                        continue;
+                    }
+                    let cctx = child_ctx(self.version, ctx, k);
+                    w.steps.push(Step::Key(k));
+                    self.walk(child, cctx, w);
+                    w.steps.pop();
+                }
             }
             Value::Array(items) => {
                 let ectx = element_ctx(ctx);
                 for (i, item) in items.iter().enumerate() {
-                    steps.push(Step::Index(i));
-                    self.walk(item, ectx, base, steps, file, file_root, edits);
-                    steps.pop();
+                    w.steps.push(Step::Index(i));
+                    self.walk(item, ectx, w);
+                    w.steps.pop();
                 }
             }
             _ => {}
-        }
-    }
-
-    /// [`Bundler::walk`] over the members of an object, but its `$ref`.
-    #[allow(clippy::too_many_arguments)]
-    fn walk_children<'v>(
-        &mut self,
-        map: &'v serde_json::Map<String, Value>,
-        ctx: Ctx,
-        base: &str,
-        steps: &mut Vec<Step<'v>>,
-        file: Option<&Path>,
-        file_root: &Value,
-        edits: &mut Vec<(Vec<Edit>, Replace)>,
-    ) {
-        for (k, child) in map {
-            if k == "$ref" {
-                continue;
-            }
-            let cctx = child_ctx(self.version, ctx, k);
-            steps.push(Step::Key(k));
-            self.walk(child, cctx, base, steps, file, file_root, edits);
-            steps.pop();
         }
     }
 
@@ -462,16 +437,32 @@ impl From<&Step<'_>> for Edit {
     }
 }
 
-/// `base` followed by `steps`, as a JSON pointer.
-fn pointer(base: &str, steps: &[Step<'_>]) -> String {
-    let mut out = base.to_string();
-    for step in steps {
-        out = match step {
-            Step::Key(k) => push_pointer(&out, k),
-            Step::Index(i) => format!("{out}/{i}"),
-        };
+/// One walk of [`Bundler::walk`]: what stays the same, where it is, what it found.
+struct Walk<'a, 'v> {
+    /// The pointer (or `file#pointer`) of the walked value.
+    base: &'a str,
+    /// The file it is in (`None`: the root).
+    file: Option<&'a Path>,
+    /// That file's whole document, for its local references.
+    file_root: &'a Value,
+    /// From the walked value down to the node being visited.
+    steps: Vec<Step<'v>>,
+    /// Where to put what, once the walk is over.
+    edits: Vec<(Vec<Edit>, Replace)>,
+}
+
+impl Walk<'_, '_> {
+    /// The JSON pointer of the node being visited.
+    fn pointer(&self) -> String {
+        let mut out = self.base.to_string();
+        for step in &self.steps {
+            match step {
+                Step::Key(k) => push_token(&mut out, k),
+                Step::Index(i) => push_token(&mut out, &i.to_string()),
+            }
+        }
+        out
     }
-    out
 }
 
 /// An edit's steps were recorded on the same value, not changed since.
