@@ -216,18 +216,38 @@ pub(crate) struct Place<'a> {
     steps: Vec<Step<'a>>,
 }
 
-impl Place<'_> {
+impl<'a> Place<'a> {
     /// `#/a/b~1c/0` for this place.
     pub(crate) fn pointer(&self) -> String {
-        let mut out = String::from("#");
+        self.pointer_from("#")
+    }
+
+    /// `base` followed by this place's tokens (`""` gives what
+    /// `serde_json::Value::pointer` takes).
+    pub(crate) fn pointer_from(&self, base: &str) -> String {
+        let mut out = String::from(base);
         for step in &self.steps {
-            out.push('/');
             match step {
-                Step::Key(k) => out.push_str(&escape_token(k)),
-                Step::Index(i) => out.push_str(&i.to_string()),
+                Step::Key(k) => push_token(&mut out, k),
+                Step::Index(i) => push_token(&mut out, &i.to_string()),
             }
         }
         out
+    }
+
+    /// One step down, into member `key`.
+    pub(crate) fn enter_key(&mut self, key: &'a str) {
+        self.steps.push(Step::Key(key));
+    }
+
+    /// One step down, into element `index`.
+    pub(crate) fn enter_index(&mut self, index: usize) {
+        self.steps.push(Step::Index(index));
+    }
+
+    /// Back up the last step.
+    pub(crate) fn leave(&mut self) {
+        self.steps.pop();
     }
 }
 
@@ -246,16 +266,16 @@ pub(crate) fn walk_places<'v>(
         match v {
             serde_json::Value::Object(m) => {
                 for (k, c) in m {
-                    place.steps.push(Step::Key(k));
+                    place.enter_key(k);
                     go(c, place, f);
-                    place.steps.pop();
+                    place.leave();
                 }
             }
             serde_json::Value::Array(a) => {
                 for (i, c) in a.iter().enumerate() {
-                    place.steps.push(Step::Index(i));
+                    place.enter_index(i);
                     go(c, place, f);
-                    place.steps.pop();
+                    place.leave();
                 }
             }
             _ => {}

@@ -6,7 +6,7 @@
 use super::source::SourceDoc;
 use super::walk::{child_ctx, element_ctx, Ctx};
 use super::SpecVersion;
-use crate::diagnostics::{push_token, unescape_token, Diagnostic};
+use crate::diagnostics::{unescape_token, Diagnostic, Place};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -140,23 +140,16 @@ impl Bundler {
             base: ptr,
             file,
             file_root: file_root.unwrap_or(value),
-            steps: Vec::new(),
+            place: Place::default(),
             edits: Vec::new(),
         };
         self.walk(value, ctx, &mut walk);
-        for (steps, replacement) in walk.edits {
-            let mut node = &mut *value;
-            for step in &steps {
-                let next = match (node, step) {
-                    (Value::Object(m), Edit::Key(k)) => m.get_mut(k),
-                    (Value::Array(a), Edit::Index(i)) => a.get_mut(*i),
-                    _ => None,
-                };
-                match next {
-                    Some(n) => node = n,
-                    None => unreachable_edit(),
-                }
-            }
+        // the places were visited on this same value, unchanged since
+        for (place, replacement) in walk.edits {
+            let Some(node) = value.pointer_mut(&place) else {
+                debug_assert!(false, "a bundling edit leads nowhere: {place}");
+                continue;
+            };
             match replacement {
                 Replace::Ref(new_ref) => {
                     if let Value::Object(m) = node {
@@ -182,17 +175,16 @@ impl Bundler {
                     // their pointer is spelled out for the error alone
                     if let (Some(frag), true) = (r.strip_prefix('#'), self.is_root(w.file)) {
                         if resolve_pointer(w.file_root, frag).is_none() {
-                            let ptr = w.pointer();
+                            let ptr = w.place.pointer_from(w.base);
                             self.unresolved_local(r, frag, &ptr, w.file);
                         }
                     } else {
-                        let ptr = w.pointer();
+                        let ptr = w.place.pointer_from(w.base);
                         if let Some(replacement) =
                             self.handle_ref(r, ctx, &ptr, w.file, w.file_root)
                         {
                             let inline = matches!(replacement, Replace::Inline(_));
-                            w.edits
-                                .push((w.steps.iter().map(Edit::from).collect(), replacement));
+                            w.edits.push((w.place.pointer_from(""), replacement));
                             if inline {
                                 return;
                             }
@@ -204,17 +196,17 @@ impl Bundler {
                         continue;
                     }
                     let cctx = child_ctx(self.version, ctx, k);
-                    w.steps.push(Step::Key(k));
+                    w.place.enter_key(k);
                     self.walk(child, cctx, w);
-                    w.steps.pop();
+                    w.place.leave();
                 }
             }
             Value::Array(items) => {
                 let ectx = element_ctx(ctx);
                 for (i, item) in items.iter().enumerate() {
-                    w.steps.push(Step::Index(i));
+                    w.place.enter_index(i);
                     self.walk(item, ectx, w);
-                    w.steps.pop();
+                    w.place.leave();
                 }
             }
             _ => {}
@@ -415,28 +407,6 @@ enum Replace {
     Inline(Value),
 }
 
-/// One step down a JSON value.
-#[derive(Clone, Copy)]
-enum Step<'v> {
-    Key(&'v str),
-    Index(usize),
-}
-
-/// A [`Step`] kept until the walk is over.
-enum Edit {
-    Key(String),
-    Index(usize),
-}
-
-impl From<&Step<'_>> for Edit {
-    fn from(step: &Step<'_>) -> Self {
-        match step {
-            Step::Key(k) => Edit::Key(k.to_string()),
-            Step::Index(i) => Edit::Index(*i),
-        }
-    }
-}
-
 /// One walk of [`Bundler::walk`]: what stays the same, where it is, what it found.
 struct Walk<'a, 'v> {
     /// The pointer (or `file#pointer`) of the walked value.
@@ -446,28 +416,9 @@ struct Walk<'a, 'v> {
     /// That file's whole document, for its local references.
     file_root: &'a Value,
     /// From the walked value down to the node being visited.
-    steps: Vec<Step<'v>>,
-    /// Where to put what, once the walk is over.
-    edits: Vec<(Vec<Edit>, Replace)>,
-}
-
-impl Walk<'_, '_> {
-    /// The JSON pointer of the node being visited.
-    fn pointer(&self) -> String {
-        let mut out = self.base.to_string();
-        for step in &self.steps {
-            match step {
-                Step::Key(k) => push_token(&mut out, k),
-                Step::Index(i) => push_token(&mut out, &i.to_string()),
-            }
-        }
-        out
-    }
-}
-
-/// An edit's steps were recorded on the same value, not changed since.
-fn unreachable_edit() -> ! {
-    unreachable!("a bundling edit leads to a place its walk visited")
+    place: Place<'v>,
+    /// Where (a pointer into the walked value) to put what, once the walk is over.
+    edits: Vec<(String, Replace)>,
 }
 
 fn schema_container(version: SpecVersion, doc: &Value) -> Option<&serde_json::Map<String, Value>> {
