@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 /// The rustfmt to run: `RUSTFMT` where it is set; else the toolchain's own
 /// binary behind rustup's proxy (`rustup which rustfmt`, asked once per process:
 /// the proxy costs about 7 ms on every run, and a generation runs rustfmt once
-/// per file); else `rustfmt` from `PATH`.
+/// per file or piece of a file); else `rustfmt` from `PATH`.
 pub(crate) fn program() -> std::ffi::OsString {
     if let Some(p) = std::env::var_os("RUSTFMT") {
         return p;

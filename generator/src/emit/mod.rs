@@ -950,7 +950,8 @@ fn sorted(mut degraded: Vec<Degradation>) -> Vec<Degradation> {
 const PART_LIMIT: usize = 2 << 20;
 
 /// Parse and pretty-print one Rust module with `prettyplease` (`rustfmt` runs later,
-/// over all files at once: see [`format`]), from `chunks` of whole top-level items
+/// on the printed files and the item starts recorded here: see [`format`]), from
+/// `chunks` of whole top-level items
 /// (inner attributes only in the first). Returns the file at `path`, and where the
 /// module is larger than `limit` bytes ([`PART_LIMIT`] unless set), the parts it
 /// includes (`src/server.rs` includes `src/server/part_2.rs` and on).

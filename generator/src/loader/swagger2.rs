@@ -20,7 +20,6 @@ pub fn convert(mut doc: Value, out: &mut Vec<Diagnostic>) -> Value {
     } else {
         doc.as_object_mut().and_then(|o| o.shift_remove("paths"))
     };
-    let doc = doc;
     let mut c = Converter { doc: &doc, out };
     if !declared {
         c.out.push(Diagnostic::warning(
@@ -79,7 +78,6 @@ pub fn convert(mut doc: Value, out: &mut Vec<Diagnostic>) -> Value {
             .collect();
         components.insert("securitySchemes".into(), Value::Object(converted));
     }
-    let mut doc = doc;
     if let Some(defs) = doc
         .as_object_mut()
         .and_then(|o| o.shift_remove("definitions"))
