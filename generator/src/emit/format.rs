@@ -1,14 +1,10 @@
-//! `rustfmt` over the generated Rust: files in parallel, and a large file in
-//! pieces cut between items (one process per piece, as many at a time as there
-//! are cores; the pieces' layouts joined are the whole file's), and never
-//! silently: a file rustfmt cannot format, or a missing rustfmt, is a warning
-//! naming the file and why, and the file keeps `prettyplease`'s layout (valid
-//! Rust, not `cargo fmt`'s).
+//! Running `rustfmt`: a text in pieces cut between items (one process per piece,
+//! as many at a time as there are cores; the pieces' layouts joined are the whole
+//! text's), on threads of its own. What is given to it and what becomes of a
+//! failure is [`super::layout`]'s.
 
-use super::GeneratedFile;
-use crate::diagnostics::Diagnostic;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The rustfmt to run: `RUSTFMT` where it is set; else the toolchain's own
@@ -36,136 +32,80 @@ pub(crate) fn program() -> std::ffi::OsString {
         .unwrap_or_else(|| "rustfmt".into())
 }
 
-/// A printed Rust file and the byte offsets where its top-level items other than
-/// `use` items start. rustfmt lays out items independently (imports aside, which
-/// it sorts within a run of `use` items), so the text may be cut at any of these
-/// places, the pieces formatted apart, and the results joined.
-pub(crate) struct Printed {
-    pub(crate) file: GeneratedFile,
-    pub(crate) items: Vec<usize>,
-}
-
 /// Below this many bytes a piece is not worth a rustfmt process of its own (one
 /// costs about 8 ms before it formats anything; it formats about 4 KB per ms).
 const MIN_PIECE: usize = 64 * 1024;
 
-/// Format `files` on a thread of its own (and rustfmt's processes), while the
-/// caller goes on; [`finish`] collects them.
-pub(crate) fn rustfmt_in_background(files: Vec<Printed>) -> Background {
-    std::thread::spawn(move || {
-        let mut warnings = Vec::new();
-        let files = rustfmt_all(files, &mut warnings);
-        (files, warnings)
-    })
+/// Why rustfmt gave nothing back.
+#[derive(Debug, Clone)]
+pub(crate) enum Failure {
+    /// It cannot be run at all (the reason).
+    Missing(String),
+    /// It refused the text (its first line of complaint).
+    Rejected(String),
 }
 
-/// Files being formatted by [`rustfmt_in_background`].
-pub(crate) type Background = std::thread::JoinHandle<(Vec<GeneratedFile>, Vec<Diagnostic>)>;
+/// rustfmt at work on one text, on threads of its own.
+pub(crate) type Running = std::thread::JoinHandle<Result<String, Failure>>;
 
-/// The formatted files of `background`, and the warnings formatting gave.
-pub(crate) fn finish(background: Background) -> (Vec<GeneratedFile>, Vec<Diagnostic>) {
-    background.join().unwrap_or_else(|_| {
-        (
-            Vec::new(),
-            vec![Diagnostic::file_warning(
-                None,
-                "the thread running rustfmt stopped; some generated files are missing",
-            )],
-        )
-    })
-}
-
-/// Format the `.rs` files; problems become warnings and leave the file as printed.
-/// A large file is cut into as many pieces as there are cores, at item starts,
-/// and the pieces are formatted side by side: one rustfmt process is single-threaded.
-pub(crate) fn rustfmt_all(
-    files: Vec<Printed>,
-    warnings: &mut Vec<Diagnostic>,
-) -> Vec<GeneratedFile> {
+/// Lay out `text` with rustfmt while the caller goes on: in pieces cut at some of
+/// `cuts` (byte offsets where rustfmt may start afresh: between items, never
+/// inside a run of `use` items), one process per piece, as many at a time as
+/// there are cores; [`wait`] gives the pieces' layouts joined.
+pub(crate) fn start(text: String, cuts: Vec<usize>) -> Running {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    rustfmt_in_pieces(files, warnings, workers, MIN_PIECE)
+    std::thread::spawn(move || in_pieces(&text, &cuts, workers, MIN_PIECE))
 }
 
-/// [`rustfmt_all`] with `workers` processes at a time and pieces of `min_piece` bytes at least.
-fn rustfmt_in_pieces(
-    files: Vec<Printed>,
-    warnings: &mut Vec<Diagnostic>,
+/// What [`start`] gave.
+pub(crate) fn wait(running: Running) -> Result<String, Failure> {
+    running.join().unwrap_or_else(|_| {
+        Err(Failure::Rejected(
+            "the thread running rustfmt stopped".into(),
+        ))
+    })
+}
+
+/// rustfmt over `text` in pieces of `min_piece` bytes at least, `workers` at a time.
+fn in_pieces(
+    text: &str,
+    cuts: &[usize],
     workers: usize,
     min_piece: usize,
-) -> Vec<GeneratedFile> {
-    let mut jobs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
-    for (i, p) in files.iter().enumerate() {
-        if p.file.path.extension().is_some_and(|e| e == "rs") {
-            for range in pieces(p.file.contents.len(), &p.items, workers, min_piece) {
-                jobs.push((i, range));
-            }
-        }
-    }
-    let mut files: Vec<GeneratedFile> = files.into_iter().map(|p| p.file).collect();
-    if jobs.is_empty() {
-        return files;
-    }
-    // the largest first, so that the last to finish is a small one
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&j| std::cmp::Reverse(jobs[j].1.len()));
+) -> Result<String, Failure> {
+    let ranges = pieces(text.len(), cuts, workers, min_piece);
     let program = program();
-    let next = std::sync::Mutex::new(order.into_iter());
+    let next = std::sync::Mutex::new(0..ranges.len());
     let results: std::sync::Mutex<Vec<Option<Result<String, String>>>> =
-        std::sync::Mutex::new(vec![None; jobs.len()]);
+        std::sync::Mutex::new(vec![None; ranges.len()]);
     std::thread::scope(|scope| {
-        for _ in 0..workers.min(jobs.len()) {
+        for _ in 0..workers.min(ranges.len()) {
             scope.spawn(|| loop {
                 let Some(j) = next.lock().ok().and_then(|mut it| it.next()) else {
                     return;
                 };
-                let (file, range) = &jobs[j];
-                let outcome = run(&program, &files[*file].contents[range.clone()]);
+                let outcome = run(&program, &text[ranges[j].clone()]);
                 if let Ok(mut r) = results.lock() {
                     r[j] = Some(outcome);
                 }
             });
         }
     });
-    let results = results.into_inner().unwrap_or_default();
-    let missing = results
-        .iter()
-        .flatten()
-        .any(|r| r.as_ref().is_err_and(|e| e.starts_with(NOT_FOUND)));
-    if missing {
-        warnings.push(Diagnostic::file_warning(
-            None,
-            format!(
-                "rustfmt could not be run ({}); the generated Rust is laid out by prettyplease, not as `cargo fmt` would (install it with `rustup component add rustfmt`)",
-                program.to_string_lossy()
-            ),
-        ));
-        return files;
-    }
-    // each file's pieces, in order, joined; a file with a piece rustfmt refused stays as printed
-    let mut per_file: Vec<Vec<Result<String, String>>> = vec![Vec::new(); files.len()];
-    for ((file, _), result) in jobs.iter().zip(results) {
-        per_file[*file].push(result.unwrap_or_else(|| Err("not run".into())));
-    }
-    let mut failed: Vec<(PathBuf, String)> = Vec::new();
-    for (file, pieces) in files.iter_mut().zip(per_file) {
-        if pieces.is_empty() {
-            continue;
-        }
-        match pieces.into_iter().collect::<Result<Vec<String>, String>>() {
-            Ok(texts) => file.contents = texts.concat(),
-            Err(why) => failed.push((file.path.clone(), why)),
+    let mut out = String::with_capacity(text.len());
+    for result in results.into_inner().unwrap_or_default() {
+        match result.unwrap_or_else(|| Err("not run".into())) {
+            Ok(piece) => out.push_str(&piece),
+            Err(e) => {
+                return Err(match e.strip_prefix(NOT_FOUND) {
+                    Some(why) => Failure::Missing(format!("{}: {why}", program.to_string_lossy())),
+                    None => Failure::Rejected(e),
+                })
+            }
         }
     }
-    failed.sort();
-    for (path, why) in failed {
-        warnings.push(Diagnostic::file_warning(
-            Some(path),
-            format!("rustfmt failed, the file is kept as prettyplease laid it out: {why}"),
-        ));
-    }
-    files
+    Ok(out)
 }
 
 /// Where to cut a text of `len` bytes: at most `most` pieces of about equal size,
@@ -214,22 +154,17 @@ fn run(program: &std::ffi::OsStr, source: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    fn file(text: &str) -> Printed {
-        Printed {
-            file: GeneratedFile {
-                path: "src/x.rs".into(),
-                contents: text.into(),
-            },
-            items: Vec::new(),
-        }
-    }
-
     #[test]
-    fn a_missing_rustfmt_is_one_warning_and_the_text_is_kept() {
-        // run() takes the program explicitly; rustfmt_all reads RUSTFMT, which
+    fn a_missing_rustfmt_is_told_apart_from_a_rejection() {
+        // run() takes the program explicitly; program() reads RUSTFMT, which
         // tests must not change for each other, so check run() and the message shape
         let e = run(std::ffi::OsStr::new("/nonexistent/rustfmt"), "fn a(){}").unwrap_err();
         assert!(e.starts_with(NOT_FOUND), "{e}");
+        match in_pieces("fn a() { let = ; }", &[], 1, 1) {
+            Err(Failure::Rejected(why)) => assert!(!why.is_empty()),
+            Err(Failure::Missing(_)) => {} // no rustfmt on this machine
+            Ok(t) => panic!("rustfmt took broken Rust: {t}"),
+        }
     }
 
     #[test]
@@ -247,8 +182,8 @@ mod tests {
 
     #[test]
     fn a_file_formatted_in_pieces_is_the_file_formatted_whole() {
-        // the generated client of a bundled spec, printed item by item as
-        // `rust_file_in_parts` prints it, and cut at every item it allows
+        // the generated client of a bundled spec, printed item by item by
+        // prettyplease, and cut at every item other than `use`
         let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/woodpecker.json");
         let files = crate::Generator::from_path(&spec)
             .expect("the bundled spec loads")
@@ -277,43 +212,12 @@ mod tests {
             text.push_str(&print(Vec::new(), vec![item]));
         }
         assert!(items.len() > 40, "{} items", items.len());
-        let printed = || Printed {
-            file: GeneratedFile {
-                path: "src/client.rs".into(),
-                contents: text.clone(),
-            },
-            items: items.clone(),
+        let whole = match in_pieces(&text, &items, 1, usize::MAX) {
+            Err(Failure::Missing(_)) => return, // no rustfmt on this machine
+            other => other.expect("rustfmt lays out the client"),
         };
-        let mut warnings = Vec::new();
-        let whole = rustfmt_in_pieces(vec![printed()], &mut warnings, 1, usize::MAX);
-        if warnings
-            .iter()
-            .any(|w| w.message.contains("could not be run"))
-        {
-            return; // no rustfmt on this machine
-        }
-        let cut = rustfmt_in_pieces(vec![printed()], &mut warnings, 64, 1);
-        assert!(warnings.is_empty(), "{warnings:?}");
-        assert_ne!(whole[0].contents, text, "rustfmt changed nothing");
-        assert_eq!(whole[0].contents, cut[0].contents);
-    }
-
-    #[test]
-    fn a_file_rustfmt_rejects_is_a_warning_naming_it() {
-        let mut files = vec![file("fn a() { let = ; }"), file("fn b(){}")];
-        files[1].file.path = "src/y.rs".into();
-        let mut warnings = Vec::new();
-        let files = rustfmt_all(files, &mut warnings);
-        if warnings
-            .iter()
-            .any(|w| w.message.contains("could not be run"))
-        {
-            return; // no rustfmt on this machine: covered by the test above
-        }
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert_eq!(warnings[0].file.as_deref(), Some(Path::new("src/x.rs")));
-        assert!(warnings[0].message.contains("rustfmt failed"));
-        assert_eq!(files[0].contents, "fn a() { let = ; }");
-        assert_eq!(files[1].contents, "fn b() {}\n");
+        let cut = in_pieces(&text, &items, 64, 1).expect("and in pieces");
+        assert_ne!(whole, text, "rustfmt changed nothing");
+        assert_eq!(whole, cut);
     }
 }

@@ -14,7 +14,11 @@ use std::path::{Path, PathBuf};
 /// 64-bit FNV-1a: stable across Rust versions and platforms (the manifest outlives
 /// the binary that wrote it), and fast on megabytes of text.
 pub(crate) fn fnv64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv64_on(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// [`fnv64`] of what was hashed into `h`, then `bytes`.
+pub(crate) fn fnv64_on(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);

@@ -1,0 +1,1330 @@
+//! The layout of the generated Rust: rustfmt's, asked once per shape.
+//!
+//! The emitters' tokens are written out as text directly (no syntax tree), one
+//! *unit* per top-level item: a run of `use`/`mod x;` items is one unit, since
+//! rustfmt sorts within such a run, and a module's inner attributes are another.
+//! Doc attributes become `///` lines, as prettyplease prints them.
+//!
+//! A unit's *shape* is its text with every identifier, ASCII string literal and
+//! plain integer literal replaced by a placeholder of the same width, and its doc
+//! comments' text removed. Keywords, macro names and whatever sits inside an
+//! attribute other than a string stay as they are. rustfmt decides a layout from
+//! token kinds and widths, so two units of one shape get the same layout: rustfmt
+//! lays out each distinct shape once, and every unit of that shape takes that
+//! layout with its own words put back.
+//!
+//! A layout is trusted only when rustfmt gave back the shape's words in the same
+//! order and kept none of the input's own spacing (which it does where it cannot
+//! format a construct). Every other unit's file is laid out the way it was before
+//! this module existed: printed by prettyplease, then formatted by rustfmt whole.
+//! Tests compare both ways on every fixture and on generated hostile names.
+
+use super::format;
+use super::GeneratedFile;
+use crate::diagnostics::Diagnostic;
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// How much text of new shapes [`Layout::send`] gathers before it starts rustfmt.
+const SEND_AT: usize = 64 * 1024;
+
+/// A string literal this long may not fit a line wherever it stands, and rustfmt
+/// keeps a construct it cannot fit as it was written: a unit holding one is
+/// printed by prettyplease first.
+const LONG_STRING: usize = 60;
+
+/// The line rustfmt is given between two units, and gives back where it was.
+const MARK: &str = "// ~specforge-unit~";
+
+/// Identifiers kept in a shape: rustfmt reads keywords (strict, reserved and
+/// contextual) for what they are.
+const KEYWORDS: &[&str] = &[
+    "_",
+    "abstract",
+    "as",
+    "async",
+    "auto",
+    "await",
+    "become",
+    "box",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "default",
+    "do",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "final",
+    "fn",
+    "for",
+    "gen",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "macro",
+    "macro_rules",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "override",
+    "priv",
+    "pub",
+    "raw",
+    "ref",
+    "return",
+    "safe",
+    "self",
+    "Self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "union",
+    "unsafe",
+    "unsized",
+    "use",
+    "virtual",
+    "where",
+    "while",
+    "yield",
+];
+
+/// Macros whose arguments rustfmt lays out as expressions. A unit calling any
+/// other macro is printed by prettyplease first: rustfmt keeps the text of
+/// arguments it cannot parse as they were written.
+const EXPRESSION_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "concat",
+    "debug_assert",
+    "eprint",
+    "eprintln",
+    "format",
+    "include",
+    "include_str",
+    "matches",
+    "panic",
+    "print",
+    "println",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+];
+
+/// What a masked stretch of a unit's text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// An identifier: `x` repeated.
+    Ident,
+    /// A string literal: its quotes kept, `x` between them.
+    Str,
+    /// An integer literal of digits only: `0` repeated.
+    Int,
+    /// The text of a doc comment after `///` or `//!`: nothing.
+    Doc,
+}
+
+/// A masked stretch of a unit's text, in bytes.
+#[derive(Debug, Clone, Copy)]
+struct Masked {
+    start: u32,
+    end: u32,
+    kind: Kind,
+}
+
+/// One top-level item (or a run of `use`/`mod` items, or a module's inner
+/// attributes) as text.
+#[derive(Debug)]
+pub(crate) struct Unit {
+    text: String,
+    masks: Vec<Masked>,
+    /// The module's inner attributes (they must come first in a file).
+    inner: bool,
+}
+
+impl Unit {
+    /// Its length in bytes as written (before rustfmt).
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Whether it holds a module's inner attributes.
+    pub(crate) fn is_inner(&self) -> bool {
+        self.inner
+    }
+
+    /// The unit's shape and where its masks sit in it.
+    fn shape(&self) -> (String, Vec<u32>) {
+        let mut out = String::with_capacity(self.text.len());
+        let mut offsets = Vec::with_capacity(self.masks.len());
+        let mut at = 0usize;
+        for m in &self.masks {
+            let (s, e) = (m.start as usize, m.end as usize);
+            out.push_str(&self.text[at..s]);
+            offsets.push(out.len() as u32);
+            let width = e - s;
+            match m.kind {
+                Kind::Ident => out.extend(std::iter::repeat_n('x', width)),
+                Kind::Str => {
+                    out.push('"');
+                    out.extend(std::iter::repeat_n('x', width - 2));
+                    out.push('"');
+                }
+                Kind::Int => out.extend(std::iter::repeat_n('0', width)),
+                Kind::Doc => {}
+            }
+            at = e;
+        }
+        out.push_str(&self.text[at..]);
+        (out, offsets)
+    }
+}
+
+/// A module's tokens as units: `chunks` of whole items (inner attributes only at
+/// the start of the first).
+pub(crate) fn units(chunks: Vec<TokenStream>) -> Vec<Unit> {
+    let mut out: Vec<Unit> = Vec::new();
+    let mut inner: Vec<TokenTree> = Vec::new();
+    // the run of `use`/`mod` items being gathered
+    let mut run: Vec<TokenTree> = Vec::new();
+    let flush_run = |run: &mut Vec<TokenTree>, out: &mut Vec<Unit>| {
+        if !run.is_empty() {
+            out.push(unit(std::mem::take(run), false, true));
+        }
+    };
+    for (n, chunk) in chunks.into_iter().enumerate() {
+        let tokens: Vec<TokenTree> = chunk.into_iter().collect();
+        let mut i = 0;
+        if n == 0 {
+            // `#![...]` at the very start
+            while let (
+                Some(TokenTree::Punct(h)),
+                Some(TokenTree::Punct(b)),
+                Some(TokenTree::Group(g)),
+            ) = (tokens.get(i), tokens.get(i + 1), tokens.get(i + 2))
+            {
+                if h.as_char() != '#' || b.as_char() != '!' || g.delimiter() != Delimiter::Bracket {
+                    break;
+                }
+                inner.extend_from_slice(&tokens[i..i + 3]);
+                i += 3;
+            }
+        }
+        while i < tokens.len() {
+            let start = i;
+            while i < tokens.len() {
+                let ends = match &tokens[i] {
+                    TokenTree::Punct(p) => p.as_char() == ';',
+                    TokenTree::Group(g) => {
+                        g.delimiter() == Delimiter::Brace
+                            && !matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ';')
+                    }
+                    _ => false,
+                };
+                i += 1;
+                if ends {
+                    break;
+                }
+            }
+            let item = &tokens[start..i];
+            if is_grouped(item) {
+                run.extend_from_slice(item);
+            } else {
+                flush_run(&mut run, &mut out);
+                out.push(unit(item.to_vec(), false, false));
+            }
+        }
+    }
+    flush_run(&mut run, &mut out);
+    if !inner.is_empty() {
+        out.insert(0, unit(inner, true, true));
+    }
+    out
+}
+
+/// The hash (FNV-1a 64) of a file's text as written, before rustfmt: what the
+/// layout kept between generations is keyed by.
+pub(crate) fn hash(units: &[Unit]) -> u64 {
+    let h = super::reuse::fnv64(super::GENERATED_HEADER.as_bytes());
+    units
+        .iter()
+        .fold(h, |h, u| super::reuse::fnv64_on(h, u.text.as_bytes()))
+}
+
+/// A file laid out by prettyplease alone (rustfmt is off), or why its text does
+/// not parse (a specforge bug).
+pub(crate) fn prettyplease_file(units: &[Unit]) -> Result<String, String> {
+    let mut text = String::from(super::GENERATED_HEADER);
+    for unit in units {
+        let file = syn::parse_file(&unit.text).map_err(|e| e.to_string())?;
+        text.push_str(&prettyplease::unparse(&file));
+    }
+    Ok(text)
+}
+
+/// A unit of literal text (an `include!` line), laid out with the rest.
+pub(crate) fn text_unit(tokens: TokenStream) -> Unit {
+    unit(tokens.into_iter().collect(), false, false)
+}
+
+/// Whether an item is one rustfmt orders among its neighbours: `use`, `mod x;`,
+/// `extern crate`.
+fn is_grouped(item: &[TokenTree]) -> bool {
+    let mut i = 0;
+    // attributes
+    while let (Some(TokenTree::Punct(p)), Some(TokenTree::Group(_))) =
+        (item.get(i), item.get(i + 1))
+    {
+        if p.as_char() != '#' {
+            break;
+        }
+        i += 2;
+    }
+    let word = |i: usize| match item.get(i) {
+        Some(TokenTree::Ident(id)) => Some(id.to_string()),
+        _ => None,
+    };
+    if word(i).as_deref() == Some("pub") {
+        i += 1;
+        if matches!(item.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        {
+            i += 1;
+        }
+    }
+    match word(i).as_deref() {
+        Some("use") => true,
+        Some("extern") => word(i + 1).as_deref() == Some("crate"),
+        Some("mod") => {
+            matches!(item.last(), Some(TokenTree::Punct(p)) if p.as_char() == ';')
+                && item.len() == i + 3
+        }
+        _ => false,
+    }
+}
+
+/// Write `tokens` as a unit; where they hold what this writer does not render as
+/// prettyplease would (a doc attribute of several lines, an invisible group, a
+/// macro rustfmt cannot read), the unit is prettyplease's text, unmasked.
+fn unit(tokens: Vec<TokenTree>, inner: bool, keep: bool) -> Unit {
+    let mut w = Writer {
+        text: String::new(),
+        masks: Vec::new(),
+        plain: true,
+        last: Last::Start,
+        quote: false,
+    };
+    w.stream(&tokens, false);
+    if !w.plain {
+        let stream: TokenStream = tokens.into_iter().collect();
+        if let Ok(file) = syn::parse2::<syn::File>(stream) {
+            return Unit {
+                text: prettyplease::unparse(&file),
+                masks: Vec::new(),
+                inner,
+            };
+        }
+    }
+    if !w.text.ends_with('\n') {
+        w.text.push('\n');
+    }
+    if keep {
+        w.masks.clear();
+    }
+    Unit {
+        text: w.text,
+        masks: w.masks,
+        inner,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Last {
+    /// At the start of a line or of a group: no space before the next token.
+    Start,
+    /// After a joint punctuation mark: no space either.
+    Joint,
+    /// After anything else: a space.
+    Token,
+}
+
+struct Writer {
+    text: String,
+    masks: Vec<Masked>,
+    plain: bool,
+    last: Last,
+    /// just after the `'` of a lifetime
+    quote: bool,
+}
+
+impl Writer {
+    fn space(&mut self) {
+        if self.last == Last::Token {
+            self.text.push(' ');
+        }
+    }
+
+    fn mask(&mut self, start: usize, kind: Kind) {
+        self.masks.push(Masked {
+            start: start as u32,
+            end: self.text.len() as u32,
+            kind,
+        });
+    }
+
+    fn stream(&mut self, tokens: &[TokenTree], in_attr: bool) {
+        let mut i = 0;
+        while i < tokens.len() {
+            match &tokens[i] {
+                TokenTree::Punct(p) if p.as_char() == '#' => {
+                    // an attribute: `#[..]` or `#![..]`
+                    let bang = matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!');
+                    let at = if bang { i + 2 } else { i + 1 };
+                    if let Some(TokenTree::Group(g)) = tokens.get(at) {
+                        if g.delimiter() == Delimiter::Bracket {
+                            if let Some(doc) = doc_value(g.stream()) {
+                                self.doc(&doc, bang);
+                            } else {
+                                self.space();
+                                self.text.push_str(if bang { "#![" } else { "#[" });
+                                let mut word = false;
+                                self.attr_tokens(g.stream(), &mut word);
+                                self.text.push(']');
+                                self.last = Last::Token;
+                            }
+                            i = at + 1;
+                            continue;
+                        }
+                    }
+                    self.punct(p.as_char(), p.spacing());
+                }
+                TokenTree::Punct(p) => self.punct(p.as_char(), p.spacing()),
+                TokenTree::Ident(id) => {
+                    let word = id.to_string();
+                    let is_macro = matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!')
+                        && matches!(tokens.get(i + 2), Some(TokenTree::Group(_)));
+                    if is_macro && !EXPRESSION_MACROS.contains(&word.as_str()) {
+                        self.plain = false;
+                    }
+                    self.space();
+                    let start = self.text.len();
+                    self.text.push_str(&word);
+                    if !in_attr
+                        && !is_macro
+                        && !self.quote
+                        && word.is_ascii()
+                        && !KEYWORDS.contains(&word.as_str())
+                    {
+                        self.mask(start, Kind::Ident);
+                    }
+                    self.last = Last::Token;
+                    self.quote = false;
+                }
+                TokenTree::Literal(lit) => {
+                    let text = lit.to_string();
+                    self.space();
+                    let start = self.text.len();
+                    self.text.push_str(&text);
+                    let b = text.as_bytes();
+                    if b.first() == Some(&b'"') && b.len() > LONG_STRING && !in_attr {
+                        self.plain = false;
+                    }
+                    if b.first() == Some(&b'"')
+                        && b.len() >= 2
+                        && b.last() == Some(&b'"')
+                        && text.is_ascii()
+                        && !text.contains(['\n', '\r'])
+                    {
+                        self.mask(start, Kind::Str);
+                    } else if b.iter().all(u8::is_ascii_digit) {
+                        self.mask(start, Kind::Int);
+                    }
+                    self.last = Last::Token;
+                }
+                TokenTree::Group(g) => self.group(g, in_attr),
+            }
+            i += 1;
+        }
+    }
+
+    /// An attribute's tokens spaced as prettyplease spaces them (rustfmt keeps some
+    /// of an attribute's text as it was written, the paths in a `derive` among
+    /// them): a space between two words, after a comma and around `=`, none
+    /// inside delimiters, no trailing comma. Only string literals are masked.
+    fn attr_tokens(&mut self, tokens: TokenStream, word: &mut bool) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, t) in tokens.iter().enumerate() {
+            match t {
+                TokenTree::Ident(id) => {
+                    if *word {
+                        self.text.push(' ');
+                    }
+                    self.text.push_str(&id.to_string());
+                    *word = true;
+                }
+                TokenTree::Literal(lit) => {
+                    if *word {
+                        self.text.push(' ');
+                    }
+                    let text = lit.to_string();
+                    let start = self.text.len();
+                    self.text.push_str(&text);
+                    if text.len() >= 2
+                        && text.starts_with('"')
+                        && text.ends_with('"')
+                        && text.is_ascii()
+                        && !text.contains(['\n', '\r'])
+                    {
+                        self.mask(start, Kind::Str);
+                    }
+                    *word = true;
+                }
+                TokenTree::Punct(p) => {
+                    let c = p.as_char();
+                    if c == '=' && *word {
+                        self.text.push(' ');
+                    }
+                    if c == ',' && i + 1 == tokens.len() {
+                        // a trailing comma: dropped on one line
+                    } else {
+                        self.text.push(c);
+                        if c == '=' || c == ',' {
+                            self.text.push(' ');
+                        }
+                    }
+                    *word = false;
+                }
+                TokenTree::Group(g) => {
+                    let (open, close) = match g.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::None => ("", ""),
+                    };
+                    self.text.push_str(open);
+                    *word = false;
+                    self.attr_tokens(g.stream(), word);
+                    self.text.push_str(close);
+                    *word = false;
+                }
+            }
+        }
+    }
+
+    fn punct(&mut self, c: char, spacing: Spacing) {
+        self.space();
+        self.text.push(c);
+        self.quote = c == '\'';
+        self.last = if spacing == Spacing::Joint {
+            Last::Joint
+        } else {
+            Last::Token
+        };
+    }
+
+    fn group(&mut self, g: &proc_macro2::Group, in_attr: bool) {
+        let (open, close) = match g.delimiter() {
+            Delimiter::Parenthesis => ('(', ')'),
+            Delimiter::Brace => ('{', '}'),
+            Delimiter::Bracket => ('[', ']'),
+            Delimiter::None => {
+                // precedence without delimiters: prettyplease's reading decides
+                self.plain = false;
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                self.stream(&inner, in_attr);
+                return;
+            }
+        };
+        self.space();
+        self.text.push(open);
+        self.last = Last::Start;
+        let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+        self.stream(&inner, in_attr);
+        self.text.push(close);
+        self.last = Last::Token;
+    }
+
+    /// A doc attribute, as prettyplease prints it: one `///` (or `//!`) line when
+    /// the text is one line (and an outer one does not start with `/`).
+    fn doc(&mut self, doc: &str, inner: bool) {
+        if doc.contains('\n') || (!inner && doc.starts_with('/')) {
+            self.plain = false;
+            return;
+        }
+        let doc = doc.trim_end_matches(' ');
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+        self.text.push_str(if inner { "//!" } else { "///" });
+        let start = self.text.len();
+        self.text.push_str(doc);
+        // rustfmt keeps a comment's text but for trailing white space
+        if !doc.is_empty() && !doc.ends_with(char::is_whitespace) && !doc.contains(char::is_control)
+        {
+            self.mask(start, Kind::Doc);
+        }
+        self.text.push('\n');
+        self.last = Last::Start;
+    }
+}
+
+/// The text of `doc = "..."`.
+fn doc_value(tokens: TokenStream) -> Option<String> {
+    let mut it = tokens.into_iter();
+    match (it.next(), it.next(), it.next(), it.next()) {
+        (
+            Some(TokenTree::Ident(id)),
+            Some(TokenTree::Punct(eq)),
+            Some(TokenTree::Literal(lit)),
+            None,
+        ) if id == "doc" && eq.as_char() == '=' => match syn::Lit::new(lit) {
+            syn::Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A word of laid-out text: what rustfmt may move but never changes.
+struct Word {
+    start: u32,
+    end: u32,
+}
+
+/// The words of `text` (identifiers, literals, lifetimes, comments) in order, or
+/// `None` where the text shows spacing rustfmt never writes (it kept text it could
+/// not format as it was given).
+fn words(text: &str, strict: bool) -> Option<Vec<Word>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // whether only indentation precedes i on its line
+    let mut line_start = true;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        match c {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = text[i + 2..].find("*/")?;
+                i += 2 + end + 2;
+            }
+            b'"' => i = string_end(b, i + 1)?,
+            b'\'' => {
+                // a char literal, or a lifetime
+                if b.get(i + 1) == Some(&b'\\') {
+                    let mut j = i + 2;
+                    while j < b.len() && b[j] != b'\'' {
+                        j += 1;
+                    }
+                    i = j + 1;
+                } else {
+                    let ch = text[i + 1..].chars().next()?;
+                    let after = i + 1 + ch.len_utf8();
+                    if b.get(after) == Some(&b'\'') {
+                        i = after + 1;
+                    } else {
+                        i = ident_end(text, i + 1);
+                    }
+                }
+            }
+            b'0'..=b'9' => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+            }
+            _ if c == b'r' && matches!(b.get(i + 1), Some(b'"') | Some(b'#')) => {
+                if b.get(i + 1) == Some(&b'#')
+                    && b.get(i + 2)
+                        .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'_')
+                {
+                    i = ident_end(text, i + 2); // a raw identifier
+                } else {
+                    i = raw_string_end(text, i + 1)?;
+                }
+            }
+            _ if (c == b'b' || c == b'c') && b.get(i + 1) == Some(&b'"') => {
+                i = string_end(b, i + 2)?;
+            }
+            _ if (c == b'b' || c == b'c')
+                && b.get(i + 1) == Some(&b'r')
+                && matches!(b.get(i + 2), Some(b'"') | Some(b'#')) =>
+            {
+                i = raw_string_end(text, i + 2)?;
+            }
+            _ if c == b'b' && b.get(i + 1) == Some(&b'\'') => {
+                let mut j = i + 2;
+                if b.get(j) == Some(&b'\\') {
+                    j += 1;
+                }
+                j += 1;
+                while j < b.len() && b[j] != b'\'' {
+                    j += 1;
+                }
+                i = j + 1;
+            }
+            _ if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => {
+                let end = ident_end(text, i);
+                if end == i {
+                    return None; // not a character rustfmt writes outside words
+                }
+                i = end;
+            }
+            _ => {
+                // punctuation: after a space within a line, what rustfmt never writes
+                let spaced = strict && !line_start && i > 0 && b[i - 1] == b' ';
+                let next = b.get(i + 1).copied();
+                let leaked = spaced
+                    && match c {
+                        b',' | b';' | b')' | b']' => true,
+                        // `x ?`, not `?Sized`
+                        b'?' => !next.is_some_and(|n| n == b'_' || n.is_ascii_alphabetic()),
+                        b'.' => next.is_some_and(|n| n == b'_' || n.is_ascii_alphabetic()),
+                        b':' => next == Some(b':') && b.get(i + 2) == Some(&b' '),
+                        b'#' => next == Some(b' ') || next == Some(b'['),
+                        b'!' => {
+                            next == Some(b' ')
+                                && matches!(b.get(i + 2), Some(b'(') | Some(b'[') | Some(b'{'))
+                        }
+                        _ => false,
+                    }
+                    || (strict && c == b'#' && next == Some(b' '));
+                if leaked {
+                    return None;
+                }
+                line_start = false;
+                i += 1;
+                continue;
+            }
+        }
+        line_start = false;
+        out.push(Word {
+            start: start as u32,
+            end: i.min(b.len()) as u32,
+        });
+    }
+    Some(out)
+}
+
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn raw_string_end(text: &str, i: usize) -> Option<usize> {
+    let hashes = text[i..].bytes().take_while(|c| *c == b'#').count();
+    let open = i + hashes;
+    if text.as_bytes().get(open) != Some(&b'"') {
+        return None;
+    }
+    let close = format!("\"{}", "#".repeat(hashes));
+    let end = text[open + 1..].find(&close)?;
+    Some(open + 1 + end + close.len())
+}
+
+fn ident_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    for (k, ch) in text[start..].char_indices() {
+        let ok = if k == 0 {
+            ch == '_' || unicode_ident::is_xid_start(ch)
+        } else {
+            unicode_ident::is_xid_continue(ch)
+        };
+        if !ok {
+            break;
+        }
+        end = start + k + ch.len_utf8();
+    }
+    end
+}
+
+/// A shape's layout: rustfmt's text, and where each mask's word goes in it.
+struct Laid {
+    text: String,
+    /// per mask, the stretch of `text` its word replaces
+    slots: Vec<(u32, u32)>,
+}
+
+/// What is known of one shape.
+struct Shape {
+    /// where the masks sit in the shape (of the unit that made it)
+    offsets: Vec<u32>,
+    laid: Option<Laid>,
+}
+
+/// A file being laid out.
+struct Pending {
+    path: PathBuf,
+    units: Vec<(Unit, u32)>,
+}
+
+/// Counts of what [`Layout`] did, for tests and benchmarks.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stats {
+    /// units laid out
+    pub(crate) units: usize,
+    /// distinct shapes rustfmt was given
+    pub(crate) shapes: usize,
+    /// bytes rustfmt was given
+    pub(crate) bytes: usize,
+    /// units whose shape's layout was not trusted (laid out one by one)
+    pub(crate) units_retried: usize,
+    /// files laid out whole, as before shapes (rustfmt refused a retried unit)
+    pub(crate) files_retried: usize,
+}
+
+/// rustfmt's layout for a crate's files, each distinct shape asked once.
+pub(crate) struct Layout {
+    memo: HashMap<String, u32>,
+    shapes: Vec<Shape>,
+    /// the shapes not yet given to rustfmt, in order, and their text
+    batch: (Vec<u32>, String),
+    running: Vec<(Vec<u32>, String, format::Running)>,
+    files: Vec<Pending>,
+    stats: Stats,
+}
+
+impl Layout {
+    pub(crate) fn new() -> Self {
+        Self {
+            memo: HashMap::new(),
+            shapes: Vec::new(),
+            batch: (Vec::new(), String::new()),
+            running: Vec::new(),
+            files: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Lay out the file at `path` from its units.
+    pub(crate) fn add(&mut self, path: PathBuf, units: Vec<Unit>) {
+        let mut keyed = Vec::with_capacity(units.len());
+        for unit in units {
+            self.stats.units += 1;
+            let (shape, offsets) = unit.shape();
+            let known = if unit.inner {
+                None
+            } else {
+                self.memo
+                    .get(&shape)
+                    .copied()
+                    .filter(|&id| self.shapes[id as usize].offsets == offsets)
+            };
+            let id = match known {
+                Some(id) => id,
+                None => {
+                    let id = self.shapes.len() as u32;
+                    self.shapes.push(Shape {
+                        offsets,
+                        laid: None,
+                    });
+                    let (ids, text) = &mut self.batch;
+                    let piece = format!("{shape}{MARK}\n");
+                    if unit.inner {
+                        // inner attributes come first in what rustfmt reads
+                        ids.insert(0, id);
+                        text.insert_str(0, &piece);
+                    } else {
+                        ids.push(id);
+                        text.push_str(&piece);
+                        self.memo.entry(shape).or_insert(id);
+                    }
+                    id
+                }
+            };
+            keyed.push((unit, id));
+        }
+        self.files.push(Pending { path, units: keyed });
+    }
+
+    /// Give rustfmt the shapes added since the last call, on other threads, once
+    /// they are worth a process of their own (one costs about 10 ms of CPU before
+    /// it formats anything); [`Layout::finish`] gives it the rest.
+    pub(crate) fn send(&mut self) {
+        if self.batch.1.len() >= SEND_AT {
+            self.send_now();
+        }
+    }
+
+    fn send_now(&mut self) {
+        let (ids, text) = std::mem::take(&mut self.batch);
+        if ids.is_empty() {
+            return;
+        }
+        self.stats.shapes += ids.len();
+        self.stats.bytes += text.len();
+        // where each shape starts: rustfmt may be given the text in pieces cut there
+        let mut starts = Vec::with_capacity(ids.len());
+        let mut at = 0;
+        for piece in text.split_inclusive(&format!("{MARK}\n")) {
+            starts.push(at);
+            at += piece.len();
+        }
+        let running = format::start(text.clone(), starts);
+        self.running.push((ids, text, running));
+    }
+
+    /// Every file laid out: rustfmt's layout where it could be had, prettyplease's
+    /// where rustfmt cannot run (one warning) or rejects a file (a warning naming
+    /// it). Also the paths of the files rustfmt did not lay out.
+    pub(crate) fn finish(mut self) -> (Vec<GeneratedFile>, Vec<Diagnostic>, Vec<PathBuf>, Stats) {
+        self.send_now();
+        let mut warnings = Vec::new();
+        let mut missing = None;
+        for (ids, input, running) in std::mem::take(&mut self.running) {
+            match format::wait(running) {
+                Ok(output) => {
+                    let inputs: Vec<&str> = input.split(&format!("{MARK}\n")).collect();
+                    let outputs: Vec<&str> = output.split(&format!("{MARK}\n")).collect();
+                    if inputs.len() != outputs.len() {
+                        continue;
+                    }
+                    for ((id, i), o) in ids.iter().zip(inputs).zip(outputs) {
+                        let shape = &mut self.shapes[*id as usize];
+                        shape.laid = lay(i, o, &shape.offsets);
+                    }
+                }
+                Err(format::Failure::Missing(why)) => missing = Some(why),
+                Err(format::Failure::Rejected(_)) => {}
+            }
+        }
+        let pending = std::mem::take(&mut self.files);
+        let mut files = Vec::with_capacity(pending.len());
+        let mut unformatted = Vec::new();
+        if let Some(why) = missing {
+            for file in pending {
+                let contents = prettyplease_units(file.units.iter().map(|(u, _)| u));
+                unformatted.push(file.path.clone());
+                files.push(GeneratedFile {
+                    path: file.path,
+                    contents,
+                });
+            }
+            warnings.push(Diagnostic::file_warning(
+                None,
+                format!(
+                    "rustfmt could not be run ({why}); the generated Rust is laid out by prettyplease, not as `cargo fmt` would (install it with `rustup component add rustfmt`)"
+                ),
+            ));
+            return (files, warnings, unformatted, self.stats);
+        }
+        // the units whose shape's layout is not trusted: printed by prettyplease and
+        // laid out by rustfmt one by one (inner attributes first)
+        let mut retry: Vec<(usize, usize)> = Vec::new();
+        for (f, file) in pending.iter().enumerate() {
+            for (u, (unit, id)) in file.units.iter().enumerate() {
+                if self.shapes[*id as usize].laid.is_none() {
+                    if unit.inner {
+                        retry.insert(0, (f, u));
+                    } else {
+                        retry.push((f, u));
+                    }
+                }
+            }
+        }
+        let mut own: HashMap<(usize, usize), String> = HashMap::new();
+        let mut whole_files: Vec<usize> = Vec::new();
+        if !retry.is_empty() {
+            self.stats.units_retried = retry.len();
+            let mut text = String::new();
+            let mut starts = Vec::new();
+            for &(f, u) in &retry {
+                starts.push(text.len());
+                text.push_str(&prettyplease_of(&pending[f].units[u].0));
+                text.push_str(MARK);
+                text.push('\n');
+            }
+            let out = format::wait(format::start(text, starts)).ok();
+            let laid: Vec<&str> = out
+                .as_deref()
+                .map(|o| o.split(&format!("{MARK}\n")).collect())
+                .unwrap_or_default();
+            if laid.len() == retry.len() + 1 {
+                for (key, text) in retry.iter().zip(laid) {
+                    own.insert(*key, text.to_string());
+                }
+            } else {
+                // rustfmt refused one of them: each file they are in, whole, names it
+                whole_files = retry.iter().map(|(f, _)| *f).collect();
+                whole_files.dedup();
+            }
+        }
+        let mut whole = Vec::new();
+        for (f, file) in pending.into_iter().enumerate() {
+            if whole_files.contains(&f) {
+                whole.push(file);
+                continue;
+            }
+            let mut text = String::from(super::GENERATED_HEADER);
+            for (u, (unit, id)) in file.units.iter().enumerate() {
+                match &self.shapes[*id as usize].laid {
+                    Some(laid) => put_back(laid, unit, &mut text),
+                    None => text.push_str(own.get(&(f, u)).map(String::as_str).unwrap_or("")),
+                }
+            }
+            files.push(GeneratedFile {
+                path: file.path,
+                contents: text,
+            });
+        }
+        for file in whole {
+            self.stats.files_retried += 1;
+            let mut text = String::from(super::GENERATED_HEADER);
+            let mut starts = Vec::new();
+            for (unit, _) in &file.units {
+                if !unit.inner {
+                    starts.push(text.len());
+                }
+                text.push_str(&prettyplease_of(unit));
+            }
+            match format::wait(format::start(text.clone(), starts)) {
+                Ok(contents) => files.push(GeneratedFile {
+                    path: file.path,
+                    contents,
+                }),
+                Err(format::Failure::Missing(why) | format::Failure::Rejected(why)) => {
+                    warnings.push(Diagnostic::file_warning(
+                        Some(file.path.clone()),
+                        format!(
+                            "rustfmt failed, the file is kept as prettyplease laid it out: {why}"
+                        ),
+                    ));
+                    unformatted.push(file.path.clone());
+                    files.push(GeneratedFile {
+                        path: file.path,
+                        contents: text,
+                    });
+                }
+            }
+        }
+        (files, warnings, unformatted, self.stats)
+    }
+}
+
+/// prettyplease's layout of units one after another, under the header.
+fn prettyplease_units<'a>(units: impl Iterator<Item = &'a Unit>) -> String {
+    let mut text = String::from(super::GENERATED_HEADER);
+    for unit in units {
+        text.push_str(&prettyplease_of(unit));
+    }
+    text
+}
+
+/// prettyplease's layout of a unit (its text parsed again).
+fn prettyplease_of(unit: &Unit) -> String {
+    match syn::parse_file(&unit.text) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => unit.text.clone(),
+    }
+}
+
+/// The layout of a shape from rustfmt's `output` for its `input`, if it can be
+/// trusted: the same words in the same order, no spacing rustfmt never writes.
+fn lay(input: &str, output: &str, offsets: &[u32]) -> Option<Laid> {
+    let after = words(output, true)?;
+    if offsets.is_empty() {
+        // nothing to put back: rustfmt's text is the unit's (a run of `use` items
+        // comes back sorted)
+        return Some(Laid {
+            text: output.to_string(),
+            slots: Vec::new(),
+        });
+    }
+    let before = words(input, false)?;
+    if before.len() != after.len() {
+        return None;
+    }
+    let text_of = |t: &str, w: &Word| t[w.start as usize..w.end as usize].to_string();
+    for (a, b) in before.iter().zip(&after) {
+        if input[a.start as usize..a.end as usize] != output[b.start as usize..b.end as usize] {
+            return None;
+        }
+    }
+    // each mask is the word starting where it sits in the shape (a doc mask: the
+    // end of the comment word that holds it)
+    let mut slots = Vec::with_capacity(offsets.len());
+    let mut k = 0;
+    for &off in offsets {
+        while k < before.len() && before[k].end < off {
+            k += 1;
+        }
+        let w = before.get(k)?;
+        let out = &after[k];
+        if w.start == off {
+            slots.push((out.start, out.end));
+        } else if w.end == off && text_of(input, w).starts_with("//") {
+            slots.push((out.end, out.end));
+        } else {
+            return None;
+        }
+        k += 1;
+    }
+    Some(Laid {
+        text: output.to_string(),
+        slots,
+    })
+}
+
+/// `laid` with `unit`'s own words put back, appended to `out`.
+fn put_back(laid: &Laid, unit: &Unit, out: &mut String) {
+    let mut at = 0usize;
+    for (m, &(s, e)) in unit.masks.iter().zip(&laid.slots) {
+        out.push_str(&laid.text[at..s as usize]);
+        out.push_str(&unit.text[m.start as usize..m.end as usize]);
+        at = e as usize;
+    }
+    out.push_str(&laid.text[at..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use quote::{format_ident, quote};
+
+    #[test]
+    fn units_split_at_items_and_keep_use_runs_whole() {
+        let units = units(vec![
+            quote! { #![doc = " Module."] #![allow(dead_code)] use a::b; #[allow(unused)] use c::d; },
+            quote! { pub struct A { x: u8 } impl A { fn f(&self) {} } const X: u8 = { 1 }; fn g() {} },
+        ]);
+        let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts.len(), 6, "{texts:#?}");
+        assert!(units[0].inner && texts[0].starts_with("//! Module.\n#!"));
+        assert!(
+            units[1].masks.is_empty(),
+            "a run of use items is never masked"
+        );
+        assert!(texts[1].contains("use a") && texts[1].contains("use c"));
+        assert!(texts[4].starts_with("const X"));
+    }
+
+    #[test]
+    fn a_shape_keeps_keywords_macros_and_attributes_and_widths() {
+        let u = &units(vec![quote! {
+            /// Docs here.
+            #[serde(rename = "a-b")]
+            pub fn get_thing(x: u32) -> String { format!("{}", x + 200) }
+        }])[0];
+        let (shape, offsets) = u.shape();
+        assert_eq!(shape.len() + " Docs here.".len(), u.text.len());
+        assert!(
+            shape.starts_with("///\n#[serde(rename = \"xxx\")]"),
+            "{shape}"
+        );
+        assert!(
+            shape.contains("pub fn xxxxxxxxx (x : xxx) -> xxxxxx"),
+            "{shape}"
+        );
+        assert!(shape.contains("format !"), "{shape}");
+        assert!(shape.contains(" 000"), "{shape}");
+        assert_eq!(offsets.len(), u.masks.len());
+    }
+
+    #[test]
+    fn words_refuse_text_rustfmt_kept_as_written() {
+        assert!(words("fn a(x: u8) -> u8 {\n    x.y()?\n}\n", true).is_some());
+        assert!(words("fn a<T: ?Sized>() {}\n", true).is_some());
+        assert!(words("let a = b . c ;\n", true).is_none());
+        assert!(words("let a = b . c ;\n", false).is_some());
+        assert!(words("#[derive(:: serde :: Serialize)]\n", true).is_none());
+        assert!(words("warn ! (a , b);\n", true).is_none());
+        assert!(words("let s = \"a , b\"; // x ,\n", true).is_some());
+        let w = words("r#type 'a 'b' b\"x\" 1_000u8 /// doc\n", true).expect("words");
+        assert_eq!(w.len(), 6);
+    }
+
+    /// The judge of a layout: rustfmt (not ours) leaves it as it is, and it holds
+    /// the same tokens as what was emitted. `None`: no rustfmt on this machine.
+    fn judge(emitted: &TokenStream, laid: &str) -> Option<Result<(), String>> {
+        let body = laid
+            .strip_prefix(super::super::GENERATED_HEADER)
+            .unwrap_or(laid);
+        let again = match format::wait(format::start(laid.to_string(), Vec::new())) {
+            Err(format::Failure::Missing(_)) => return None,
+            other => other.expect("rustfmt takes what it laid out"),
+        };
+        if again != laid {
+            return Some(Err(format!(
+                "rustfmt changes the layout:\n{laid}\n--- to ---\n{again}"
+            )));
+        }
+        // the same syntax: both read back and printed by prettyplease (which also
+        // settles what the layout may change, trailing commas and spaces)
+        let parsed = syn::parse_file(body).map_err(|e| format!("{e}: {body}"));
+        let expected = syn::parse2::<syn::File>(emitted.clone()).expect("emitted tokens parse");
+        Some(parsed.and_then(|file| {
+            let (a, b) = (
+                prettyplease::unparse(&file),
+                prettyplease::unparse(&expected),
+            );
+            (a == b)
+                .then_some(())
+                .ok_or_else(|| format!("the syntax differs:\n{a}\n{b}"))
+        }))
+    }
+
+    fn lay_out(chunks: Vec<TokenStream>) -> (String, Stats) {
+        let mut layout = Layout::new();
+        layout.add("src/x.rs".into(), units(chunks));
+        let (mut files, _, _, stats) = layout.finish();
+        (files.remove(0).contents, stats)
+    }
+
+    #[test]
+    fn shapes_laid_out_once_serve_every_unit_of_that_shape() {
+        let items: Vec<TokenStream> = (0..20u32)
+            .map(|i| {
+                let name = format_ident!("Thing{}", i);
+                let doc = format!(" Thing number {i}, é ünïcode and `code`.");
+                let field = format_ident!("field_{}", i);
+                quote! {
+                    #[doc = #doc]
+                    #[derive(Debug, Clone, ::serde::Serialize)]
+                    pub struct #name { #[serde(rename = "f")] pub #field: Option<String> }
+                }
+            })
+            .collect();
+        let emitted: TokenStream = items.iter().cloned().collect();
+        let (laid, stats) = lay_out(items);
+        assert_eq!(stats.units, 20);
+        assert_eq!(
+            stats.shapes, 2,
+            "ten names of one width, then ten of another"
+        );
+        assert_eq!(stats.units_retried, 0);
+        if let Some(verdict) = judge(&emitted, &laid) {
+            verdict.expect("rustfmt's layout");
+            assert!(
+                laid.contains("/// Thing number 13, é ünïcode and `code`.\n#[derive(Debug, Clone, ::serde::Serialize)]\npub struct Thing13 {\n    #[serde(rename = \"f\")]\n    pub field_13: Option<String>,\n}\n"),
+                "{laid}"
+            );
+        }
+    }
+
+    /// Names of every width and kind rustfmt may lay out differently, in items of
+    /// the shapes the emitters write.
+    fn item(names: &[String], text: &str, doc: &str, n: u32) -> TokenStream {
+        let id = |i: usize| {
+            let name = &names[i % names.len()];
+            match name.strip_prefix("r#") {
+                Some(raw) => proc_macro2::Ident::new_raw(raw, proc_macro2::Span::call_site()),
+                None => format_ident!("{}", name),
+            }
+        };
+        let (a, b, c, d) = (id(0), id(1), id(2), id(3));
+        let upper = format_ident!(
+            "{}",
+            heck::ToUpperCamelCase::to_upper_camel_case(
+                names[4 % names.len()].trim_start_matches("r#")
+            )
+        );
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub enum #upper { #[doc = #doc] #a, #b { #[doc = #doc] #c: Option<Vec<String>> }, Undocumented(String) }
+            impl #upper {
+                #[doc = #doc]
+                pub async fn #d(&self, #a: &str, #b: Option<&::std::collections::HashMap<String, u64>>) -> Result<u32, String> {
+                    let mut __url = String::from(#text);
+                    __url.push_str(&format!("{}/{}", #a, #n));
+                    match self {
+                        Self::#a => Ok(#n),
+                        Self::#b { #c } => #c.as_ref().map(|v| v.len() as u32).ok_or_else(|| #text.to_string()),
+                        Self::Undocumented(s) => Err(format!("{} {}", s, __url)),
+                    }
+                }
+            }
+            const #c: &[&[&str]] = &[&[#text, #text], &[#doc]];
+        }
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9_]{0,6}",
+            "[a-z][a-z0-9_]{20,60}",
+            Just("r#type".to_string()),
+            Just("r#match".to_string()),
+            Just("x".to_string()),
+            Just("xx".to_string()),
+        ]
+        .prop_filter("not a keyword", |n| {
+            !KEYWORDS.contains(&n.as_str()) && syn::parse_str::<syn::Ident>(n).is_ok()
+                || n.starts_with("r#")
+        })
+    }
+
+    #[test]
+    fn hostile_names_get_rustfmts_layout_and_keep_their_tokens() {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(24);
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        let strategy = (
+            prop::collection::vec(name(), 5..9),
+            "[ -~é\\\"]{0,90}",
+            "[ -~é]{0,120}",
+            any::<u32>(),
+            1..4usize,
+        );
+        let result = runner.run(&strategy, |(names, text, doc, n, copies)| {
+            let doc = format!(" {}", doc.trim());
+            // the same item several times (one shape) and once with the names turned
+            let mut chunks = vec![item(&names, &text, &doc, n); copies];
+            let mut turned = names.clone();
+            turned.rotate_left(1);
+            chunks.push(item(&turned, &text, &doc, n));
+            let emitted: TokenStream = chunks.iter().cloned().collect();
+            let (laid, _) = lay_out(chunks);
+            match judge(&emitted, &laid) {
+                None => Ok(()),
+                Some(verdict) => verdict.map_err(TestCaseError::fail),
+            }
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
+}
