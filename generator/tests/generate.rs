@@ -121,6 +121,56 @@ fn generated_sources_match_the_reviewed_snapshots() {
     }
 }
 
+/// rustfmt (not specforge) is the judge of the layout: every reviewed Rust
+/// snapshot is already its fixed point, as `cargo fmt --check` would see it.
+#[test]
+fn reviewed_rust_snapshots_are_what_rustfmt_writes() {
+    let dir = root().join("snapshots");
+    let mut checked = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("snapshots")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".rs.snap"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let body = snapshot_contents(&path);
+        let mut child = match Command::new("rustfmt")
+            .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("no rustfmt ({e}): the layout is not judged here");
+                return;
+            }
+        };
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(body.as_bytes()).expect("rustfmt reads");
+        }
+        let out = child.wait_with_output().expect("rustfmt runs");
+        assert!(out.status.success(), "rustfmt refuses {}", path.display());
+        let again = String::from_utf8(out.stdout).expect("utf-8");
+        // insta keeps a snapshot without its last newline
+        assert!(
+            again.trim_end() == body.trim_end(),
+            "{} is not rustfmt's layout (first difference at line {})",
+            path.display(),
+            again
+                .lines()
+                .zip(body.lines())
+                .position(|(a, b)| a != b)
+                .map_or(0, |n| n + 1)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked} snapshots checked");
+}
+
 /// The contents of a snapshot file, without insta's header.
 fn snapshot_contents(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
