@@ -641,7 +641,8 @@ fn words(text: &str, strict: bool) -> Option<Vec<Word>> {
             b'\'' => {
                 // a char literal, or a lifetime
                 if b.get(i + 1) == Some(&b'\\') {
-                    let mut j = i + 2;
+                    // an escape: the escaped character, then up to the closing quote
+                    let mut j = i + 3;
                     while j < b.len() && b[j] != b'\'' {
                         j += 1;
                     }
@@ -1167,6 +1168,8 @@ mod tests {
         assert!(words("let s = \"a , b\"; // x ,\n", true).is_some());
         let w = words("r#type 'a 'b' b\"x\" 1_000u8 /// doc\n", true).expect("words");
         assert_eq!(w.len(), 6);
+        let w = words("f('\\'', '\\n', 'x')\n", true).expect("words");
+        assert_eq!(w.len(), 4, "f and three chars");
     }
 
     /// The judge of a layout: rustfmt (not ours) leaves it as it is, and it holds
