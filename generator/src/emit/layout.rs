@@ -272,8 +272,7 @@ pub(crate) fn hash(units: &[Unit]) -> u64 {
 pub(crate) fn prettyplease_file(units: &[Unit]) -> Result<String, String> {
     let mut text = String::from(super::GENERATED_HEADER);
     for unit in units {
-        let file = syn::parse_file(&unit.text).map_err(|e| e.to_string())?;
-        text.push_str(&prettyplease::unparse(&file));
+        text.push_str(&prettyplease_read(unit)?);
     }
     Ok(text)
 }
@@ -800,12 +799,8 @@ pub(crate) struct Stats {
     pub(crate) units: usize,
     /// distinct shapes rustfmt was given
     pub(crate) shapes: usize,
-    /// bytes rustfmt was given
-    pub(crate) bytes: usize,
     /// units whose shape's layout was not trusted (laid out one by one)
     pub(crate) units_retried: usize,
-    /// files laid out whole, as before shapes (rustfmt refused a retried unit)
-    pub(crate) files_retried: usize,
 }
 
 /// rustfmt's layout for a crate's files, each distinct shape asked once.
@@ -887,7 +882,6 @@ impl Layout {
             return;
         }
         self.stats.shapes += ids.len();
-        self.stats.bytes += text.len();
         // where each shape starts: rustfmt may be given the text in pieces cut there
         let mut starts = Vec::with_capacity(ids.len());
         let mut at = 0;
@@ -928,7 +922,11 @@ impl Layout {
         let mut unformatted = Vec::new();
         if let Some(why) = missing {
             for file in pending {
-                let contents = prettyplease_units(file.units.iter().map(|(u, _)| u));
+                let contents = file
+                    .units
+                    .iter()
+                    .map(|(u, _)| prettyplease_of(u))
+                    .fold(String::from(super::GENERATED_HEADER), |text, u| text + &u);
                 unformatted.push(file.path.clone());
                 files.push(GeneratedFile {
                     path: file.path,
@@ -1003,7 +1001,6 @@ impl Layout {
             });
         }
         for file in whole {
-            self.stats.files_retried += 1;
             let mut text = String::from(super::GENERATED_HEADER);
             let mut starts = Vec::new();
             for (unit, _) in &file.units {
@@ -1036,21 +1033,16 @@ impl Layout {
     }
 }
 
-/// prettyplease's layout of units one after another, under the header.
-fn prettyplease_units<'a>(units: impl Iterator<Item = &'a Unit>) -> String {
-    let mut text = String::from(super::GENERATED_HEADER);
-    for unit in units {
-        text.push_str(&prettyplease_of(unit));
-    }
-    text
+/// prettyplease's layout of a unit (its text parsed again), or why it does not parse.
+fn prettyplease_read(unit: &Unit) -> Result<String, String> {
+    let file = syn::parse_file(&unit.text).map_err(|e| e.to_string())?;
+    Ok(prettyplease::unparse(&file))
 }
 
-/// prettyplease's layout of a unit (its text parsed again).
+/// prettyplease's layout of a unit; its text as written where it does not parse
+/// (rustfmt, which refuses it too, says so in a warning naming the file).
 fn prettyplease_of(unit: &Unit) -> String {
-    match syn::parse_file(&unit.text) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(_) => unit.text.clone(),
-    }
+    prettyplease_read(unit).unwrap_or_else(|_| unit.text.clone())
 }
 
 /// The layout of a shape from rustfmt's `output` for its `input`, if it can be
