@@ -12,13 +12,22 @@ use std::process::{Command, Stdio};
 /// the proxy costs about 7 ms on every run, and a generation runs rustfmt once
 /// per file or piece of a file); else `rustfmt` from `PATH`.
 pub(crate) fn program() -> std::ffi::OsString {
-    if let Some(p) = std::env::var_os("RUSTFMT") {
-        return p;
-    }
-    static BEHIND_RUSTUP: std::sync::OnceLock<Option<std::ffi::OsString>> =
-        std::sync::OnceLock::new();
-    BEHIND_RUSTUP
-        .get_or_init(|| {
+    resolved().0.clone()
+}
+
+/// Whether [`program`] is the toolchain's own binary, found through rustup (not a
+/// name on `PATH` or whatever `RUSTFMT` names, which may be a wrapper).
+pub(crate) fn is_toolchain_binary() -> bool {
+    resolved().1
+}
+
+fn resolved() -> &'static (std::ffi::OsString, bool) {
+    static PROGRAM: std::sync::OnceLock<(std::ffi::OsString, bool)> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        if let Some(p) = std::env::var_os("RUSTFMT") {
+            return (p, false);
+        }
+        let behind_rustup = || {
             let out = Command::new("rustup")
                 .args(["which", "rustfmt"])
                 .stdin(Stdio::null())
@@ -27,9 +36,12 @@ pub(crate) fn program() -> std::ffi::OsString {
                 .ok()?;
             let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
             (out.status.success() && Path::new(&path).is_file()).then(|| path.into())
-        })
-        .clone()
-        .unwrap_or_else(|| "rustfmt".into())
+        };
+        match behind_rustup() {
+            Some(path) => (path, true),
+            None => ("rustfmt".into(), false),
+        }
+    })
 }
 
 /// Below this many bytes a piece is not worth a rustfmt process of its own (one

@@ -3,15 +3,20 @@
 //! The emitters' tokens are written out as text directly (no syntax tree), one
 //! *unit* per top-level item: a run of `use`/`mod x;` items is one unit, since
 //! rustfmt sorts within such a run, and a module's inner attributes are another.
-//! Doc attributes become `///` lines, as prettyplease prints them.
+//! An `impl` or `trait` block of 4 KiB or more is laid out member by member: its
+//! head with the first member, then each later member inside a one-letter wrapper
+//! block (rustfmt lays out an associated item by its indentation alone), then its
+//! `}`. Doc attributes become `///` lines, as prettyplease prints them.
 //!
 //! A unit's *shape* is its text with every identifier, ASCII string literal and
 //! plain integer literal replaced by a placeholder of the same width, and its doc
-//! comments' text removed. Keywords, macro names and whatever sits inside an
-//! attribute other than a string stay as they are. rustfmt decides a layout from
-//! token kinds and widths, so two units of one shape get the same layout: rustfmt
-//! lays out each distinct shape once, and every unit of that shape takes that
-//! layout with its own words put back.
+//! lines left out (each goes back before the line of the word that followed it,
+//! at that line's indentation; where that word does not start a line in
+//! rustfmt's layout, the unit is laid out on its own). Keywords, macro names and
+//! whatever sits inside an attribute other than a string stay as they are.
+//! rustfmt decides a layout from token kinds and widths, so two units of one
+//! shape get the same layout: rustfmt lays out each distinct shape once, and
+//! every unit of that shape takes that layout with its own words put back.
 //!
 //! A layout is trusted only when rustfmt gave back the shape's words in the same
 //! order and kept none of the input's own spacing (which it does where it cannot
@@ -138,6 +143,10 @@ enum Kind {
     Int,
     /// The text of a doc comment after `///` or `//!`: nothing.
     Doc,
+    /// A whole doc comment line, `///` to its newline: left out of the shape, and
+    /// put back before the line of the word it stood before (rustfmt keeps a
+    /// comment line as it is, at the indentation of what follows it).
+    DocLine,
 }
 
 /// A masked stretch of a unit's text, in bytes.
@@ -148,14 +157,52 @@ struct Masked {
     kind: Kind,
 }
 
+/// Where a unit sits: a top-level item whole, or a piece of a large `impl` or
+/// `trait` block, laid out member by member (the pieces need not fit one rustfmt
+/// process, and members of one shape share a layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// A whole item (or run of items).
+    Item,
+    /// A block's head with its first member, written as the whole item; its last
+    /// line (the block's `}`) is left out of its layout.
+    Open,
+    /// A later member, given to rustfmt inside `impl W {`/`trait W {` (rustfmt lays
+    /// out an associated item the same in any block: by its indentation alone);
+    /// the wrapper's first and last lines are left out of its layout.
+    Member(Wrapper),
+    /// The block's closing `}`.
+    Close,
+}
+
+/// The kind of block a member sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrapper {
+    Impl,
+    Trait,
+}
+
+impl Wrapper {
+    fn head(self) -> &'static str {
+        match self {
+            Wrapper::Impl => "impl W {\n",
+            Wrapper::Trait => "trait W {\n",
+        }
+    }
+}
+
+/// A block written as text of at least this many bytes is laid out member by member.
+const SPLIT_AT: usize = 4 * 1024;
+
 /// One top-level item (or a run of `use`/`mod` items, or a module's inner
-/// attributes) as text.
+/// attributes, or a piece of a large block) as text.
 #[derive(Debug)]
 pub(crate) struct Unit {
     text: String,
     masks: Vec<Masked>,
     /// The module's inner attributes (they must come first in a file).
     inner: bool,
+    part: Part,
 }
 
 impl Unit {
@@ -164,19 +211,31 @@ impl Unit {
         self.text.len()
     }
 
-    /// Whether it holds a module's inner attributes.
-    pub(crate) fn is_inner(&self) -> bool {
-        self.inner
+    /// Whether a file may start with it: not a module's inner attributes (they
+    /// stay first in the module's own file), nor a piece of a block after its head.
+    pub(crate) fn may_start_file(&self) -> bool {
+        !self.inner && matches!(self.part, Part::Item | Part::Open)
     }
 
-    /// The unit's shape and where its masks sit in it.
-    fn shape(&self) -> (String, Vec<u32>) {
-        let mut out = String::with_capacity(self.text.len());
+    /// The unit's shape, where its masks sit in it, and where its doc lines were
+    /// left out (each the start of a line of the shape). Units of one shape may
+    /// differ in their doc lines.
+    fn shape(&self) -> (String, Vec<u32>, Vec<u32>) {
+        let mut out = String::with_capacity(self.text.len() + 16);
+        if let Part::Member(w) = self.part {
+            out.push_str(w.head());
+        }
         let mut offsets = Vec::with_capacity(self.masks.len());
+        let mut anchors = Vec::new();
         let mut at = 0usize;
         for m in &self.masks {
             let (s, e) = (m.start as usize, m.end as usize);
             out.push_str(&self.text[at..s]);
+            if m.kind == Kind::DocLine {
+                anchors.push(out.len() as u32);
+                at = e;
+                continue;
+            }
             offsets.push(out.len() as u32);
             let width = e - s;
             match m.kind {
@@ -187,12 +246,15 @@ impl Unit {
                     out.push('"');
                 }
                 Kind::Int => out.extend(std::iter::repeat_n('0', width)),
-                Kind::Doc => {}
+                Kind::Doc | Kind::DocLine => {}
             }
             at = e;
         }
         out.push_str(&self.text[at..]);
-        (out, offsets)
+        if let Part::Member(_) = self.part {
+            out.push_str("}\n");
+        }
+        (out, offsets, anchors)
     }
 }
 
@@ -228,26 +290,16 @@ pub(crate) fn units(chunks: Vec<TokenStream>) -> Vec<Unit> {
         }
         while i < tokens.len() {
             let start = i;
-            while i < tokens.len() {
-                let ends = match &tokens[i] {
-                    TokenTree::Punct(p) => p.as_char() == ';',
-                    TokenTree::Group(g) => {
-                        g.delimiter() == Delimiter::Brace
-                            && !matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ';')
-                    }
-                    _ => false,
-                };
-                i += 1;
-                if ends {
-                    break;
-                }
-            }
+            i = item_end(&tokens, i);
             let item = &tokens[start..i];
             if is_grouped(item) {
                 run.extend_from_slice(item);
             } else {
                 flush_run(&mut run, &mut out);
-                out.push(unit(item.to_vec(), false, false));
+                match split_block(item) {
+                    Some(pieces) => out.extend(pieces),
+                    None => out.push(unit(item.to_vec(), false, false)),
+                }
             }
         }
     }
@@ -262,9 +314,15 @@ pub(crate) fn units(chunks: Vec<TokenStream>) -> Vec<Unit> {
 /// layout kept between generations is keyed by.
 pub(crate) fn hash(units: &[Unit]) -> u64 {
     let h = super::reuse::fnv64(super::GENERATED_HEADER.as_bytes());
-    units
-        .iter()
-        .fold(h, |h, u| super::reuse::fnv64_on(h, u.text.as_bytes()))
+    units.iter().fold(h, |h, u| {
+        let tag = match u.part {
+            Part::Item => 0,
+            Part::Open => 1,
+            Part::Member(_) => 2,
+            Part::Close => 3,
+        };
+        super::reuse::fnv64_on(super::reuse::fnv64_on(h, &[tag]), u.text.as_bytes())
+    })
 }
 
 /// A file laid out by prettyplease alone (rustfmt is off), or why its text does
@@ -272,9 +330,118 @@ pub(crate) fn hash(units: &[Unit]) -> u64 {
 pub(crate) fn prettyplease_file(units: &[Unit]) -> Result<String, String> {
     let mut text = String::from(super::GENERATED_HEADER);
     for unit in units {
-        text.push_str(&prettyplease_read(unit)?);
+        let read = prettyplease_read(unit)?;
+        text.push_str(
+            unit.part
+                .unwrap(&read)
+                .ok_or("prettyplease wrote no block")?,
+        );
     }
     Ok(text)
+}
+
+impl Part {
+    /// What rustfmt or prettyplease is given for a unit of this part: text that
+    /// reads as a file on its own.
+    fn standalone(self, text: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Part::Member(w) => format!("{}{text}}}\n", w.head()).into(),
+            _ => text.into(),
+        }
+    }
+
+    /// Of the layout of [`Part::standalone`] text, the stretch that is the unit's:
+    /// `None` where it is not laid out as a block whose lines can be cut so.
+    fn cut(self, laid: &str) -> Option<std::ops::Range<usize>> {
+        match self {
+            Part::Item => Some(0..laid.len()),
+            Part::Close => Some(0..laid.len()),
+            Part::Open => laid.ends_with("\n}\n").then(|| 0..laid.len() - 2),
+            Part::Member(w) => (laid.starts_with(w.head())
+                && laid.ends_with("\n}\n")
+                && laid.len() >= w.head().len() + 2)
+                .then(|| w.head().len()..laid.len() - 2),
+        }
+    }
+
+    /// [`Part::cut`]'s stretch of `laid`.
+    fn unwrap(self, laid: &str) -> Option<&str> {
+        self.cut(laid).map(|r| &laid[r])
+    }
+}
+
+/// Of an item, the kind of block it is (`impl` or `trait`, with a `{}` body) and
+/// its members (each whole, attributes included).
+fn block(item: &[TokenTree]) -> Option<(Wrapper, Vec<Vec<TokenTree>>)> {
+    let mut i = 0;
+    while let (Some(TokenTree::Punct(p)), Some(TokenTree::Group(_))) =
+        (item.get(i), item.get(i + 1))
+    {
+        if p.as_char() != '#' {
+            break;
+        }
+        i += 2;
+    }
+    let word = |i: usize| match item.get(i) {
+        Some(TokenTree::Ident(id)) => Some(id.to_string()),
+        _ => None,
+    };
+    if word(i).as_deref() == Some("pub") {
+        i += 1;
+        if matches!(item.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        {
+            i += 1;
+        }
+    }
+    if word(i).as_deref() == Some("unsafe") {
+        i += 1;
+    }
+    let wrapper = match word(i).as_deref() {
+        Some("impl") => Wrapper::Impl,
+        Some("trait") => Wrapper::Trait,
+        _ => return None,
+    };
+    let Some(TokenTree::Group(body)) = item.last() else {
+        return None;
+    };
+    if body.delimiter() != Delimiter::Brace {
+        return None;
+    }
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    // inner attributes of the block stay with its head
+    if matches!(tokens.first(), Some(TokenTree::Punct(p)) if p.as_char() == '#')
+        && matches!(tokens.get(1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+    {
+        return None;
+    }
+    let mut members = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let start = i;
+        i = item_end(&tokens, i);
+        members.push(tokens[start..i].to_vec());
+    }
+    Some((wrapper, members))
+}
+
+/// Where the item (or associated item) starting at `i` ends: after its `;`, or
+/// after a `{}` body no `;` follows.
+fn item_end(tokens: &[TokenTree], mut i: usize) -> usize {
+    while i < tokens.len() {
+        let ends = match &tokens[i] {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => {
+                g.delimiter() == Delimiter::Brace
+                    && !matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ';')
+            }
+            _ => false,
+        };
+        i += 1;
+        if ends {
+            break;
+        }
+    }
+    i
 }
 
 /// A unit of literal text (an `include!` line), laid out with the rest.
@@ -321,6 +488,21 @@ fn is_grouped(item: &[TokenTree]) -> bool {
 /// prettyplease would (a doc attribute of several lines, an invisible group, a
 /// macro rustfmt cannot read), the unit is prettyplease's text, unmasked.
 fn unit(tokens: Vec<TokenTree>, inner: bool, keep: bool) -> Unit {
+    let (mut u, plain) = written(&tokens, Part::Item, keep);
+    if !plain {
+        let stream: TokenStream = tokens.into_iter().collect();
+        if let Ok(file) = syn::parse2::<syn::File>(stream) {
+            u.text = prettyplease::unparse(&file);
+            u.masks.clear();
+        }
+    }
+    u.inner = inner;
+    u
+}
+
+/// `tokens` written as a unit of `part` (masks dropped where `keep`), and whether
+/// this writer writes them as prettyplease would.
+fn written(tokens: &[TokenTree], part: Part, keep: bool) -> (Unit, bool) {
     let mut w = Writer {
         text: String::new(),
         masks: Vec::new(),
@@ -328,28 +510,94 @@ fn unit(tokens: Vec<TokenTree>, inner: bool, keep: bool) -> Unit {
         last: Last::Start,
         quote: false,
     };
-    w.stream(&tokens, false);
-    if !w.plain {
-        let stream: TokenStream = tokens.into_iter().collect();
-        if let Ok(file) = syn::parse2::<syn::File>(stream) {
-            return Unit {
-                text: prettyplease::unparse(&file),
-                masks: Vec::new(),
-                inner,
-            };
-        }
-    }
+    w.stream(tokens, false);
     if !w.text.ends_with('\n') {
         w.text.push('\n');
     }
     if keep {
         w.masks.clear();
     }
-    Unit {
+    anchor_doc_lines(&w.text, &mut w.masks);
+    let unit = Unit {
         text: w.text,
         masks: w.masks,
-        inner,
+        inner: false,
+        part,
+    };
+    (unit, w.plain)
+}
+
+/// [`written`], where it is as prettyplease would write it.
+fn plain_unit(tokens: &[TokenTree], part: Part) -> Option<Unit> {
+    let (unit, plain) = written(tokens, part, false);
+    plain.then_some(unit)
+}
+
+/// A large `impl` or `trait` item as units: its head with its first member, each
+/// later member, its closing `}`; `None` where it is not such a block or this
+/// writer does not write each piece as prettyplease would.
+fn split_block(item: &[TokenTree]) -> Option<Vec<Unit>> {
+    let (wrapper, members) = block(item)?;
+    if members.len() < 2 {
+        return None;
     }
+    let mut head = item[..item.len() - 1].to_vec();
+    let body = members[0].iter().cloned().collect();
+    head.push(TokenTree::Group(proc_macro2::Group::new(
+        Delimiter::Brace,
+        body,
+    )));
+    let mut out = vec![plain_unit(&head, Part::Open)?];
+    for member in &members[1..] {
+        out.push(plain_unit(member, Part::Member(wrapper))?);
+    }
+    if out.iter().map(Unit::len).sum::<usize>() < SPLIT_AT {
+        return None;
+    }
+    out.push(Unit {
+        text: "}\n".into(),
+        masks: Vec::new(),
+        inner: false,
+        part: Part::Close,
+    });
+    Some(out)
+}
+
+/// A doc line is left out of the shape only where what follows it starts with a
+/// word (or is an attribute that does, or another comment): that word is where it
+/// goes back. Else only its text is left out, and the `///` stays in the shape.
+fn anchor_doc_lines(text: &str, masks: &mut Vec<Masked>) {
+    masks.retain_mut(|m| {
+        if m.kind != Kind::DocLine {
+            return true;
+        }
+        if anchor_word(text, m.end as usize).is_some() {
+            return true;
+        }
+        // `///` or `//!`, the text, the newline
+        let (start, end) = (m.start + 3, m.end - 1);
+        m.kind = Kind::Doc;
+        m.start = start;
+        end > start && {
+            m.end = end;
+            true
+        }
+    });
+}
+
+/// Where the word a line starting at `at` begins with starts, past an attribute's
+/// `#[` or `#![`; `None` where the line starts otherwise.
+fn anchor_word(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    let skip = if rest.starts_with("#![") {
+        3
+    } else if rest.starts_with("#[") {
+        2
+    } else {
+        0
+    };
+    let c = rest[skip..].chars().next()?;
+    (c == '_' || c.is_alphabetic() || (skip == 0 && rest.starts_with("//"))).then_some(at + skip)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -569,15 +817,14 @@ impl Writer {
         if !self.text.is_empty() && !self.text.ends_with('\n') {
             self.text.push('\n');
         }
-        self.text.push_str(if inner { "//!" } else { "///" });
         let start = self.text.len();
+        self.text.push_str(if inner { "//!" } else { "///" });
         self.text.push_str(doc);
-        // rustfmt keeps a comment's text but for trailing white space
-        if !doc.is_empty() && !doc.ends_with(char::is_whitespace) && !doc.contains(char::is_control)
-        {
-            self.mask(start, Kind::Doc);
-        }
         self.text.push('\n');
+        // rustfmt keeps a comment's text but for trailing white space
+        if !doc.ends_with(char::is_whitespace) && !doc.contains(char::is_control) {
+            self.mask(start, Kind::DocLine);
+        }
         self.last = Last::Start;
     }
 }
@@ -777,19 +1024,69 @@ struct Laid {
     text: String,
     /// per mask, the stretch of `text` its word replaces
     slots: Vec<(u32, u32)>,
+    /// per line of the shape that starts with a word (or an attribute's `#[`
+    /// and a word), ascending: where it starts in the shape, and where the line
+    /// holding that word starts in `text` and how far that line is indented, if
+    /// the word starts it there too (a doc line left out of the shape goes back
+    /// there)
+    lines: Vec<(u32, u32, u32)>,
+}
+
+impl Laid {
+    /// The layout of a piece of a block (see [`Part::cut`]).
+    fn cut(self, part: Part) -> Option<Laid> {
+        let r = part.cut(&self.text)?;
+        if r == (0..self.text.len()) {
+            return Some(self);
+        }
+        let (start, end) = (r.start as u32, r.end as u32);
+        let mut slots = Vec::with_capacity(self.slots.len());
+        for &(s, e) in &self.slots {
+            if s < start || e > end {
+                return None;
+            }
+            slots.push((s - start, e - start));
+        }
+        let lines = self
+            .lines
+            .iter()
+            .filter(|l| l.1 >= start && l.1 < end)
+            .map(|&(i, o, n)| (i, o - start, n))
+            .collect();
+        Some(Laid {
+            text: self.text[r].to_string(),
+            slots,
+            lines,
+        })
+    }
+
+    /// Where each of a unit's left-out doc lines goes back in `text` (the start of
+    /// a line, and its indentation), if every one has a place.
+    fn places(&self, anchors: &[u32]) -> Option<Vec<(u32, u32)>> {
+        anchors
+            .iter()
+            .map(|a| {
+                let i = self.lines.binary_search_by_key(a, |l| l.0).ok()?;
+                Some((self.lines[i].1, self.lines[i].2))
+            })
+            .collect()
+    }
 }
 
 /// What is known of one shape.
 struct Shape {
     /// where the masks sit in the shape (of the unit that made it)
     offsets: Vec<u32>,
+    /// what its units are pieces of
+    part: Part,
     laid: Option<Laid>,
 }
 
-/// A file being laid out.
+/// A file being laid out: its units, each with its shape and where its doc
+/// lines were left out of that shape.
 struct Pending {
     path: PathBuf,
-    units: Vec<(Unit, u32)>,
+    units: Vec<(Unit, u32, Vec<u32>)>,
 }
 
 /// Counts of what [`Layout`] did, for tests and benchmarks.
@@ -831,14 +1128,29 @@ impl Layout {
         let mut keyed = Vec::with_capacity(units.len());
         for unit in units {
             self.stats.units += 1;
-            let (shape, offsets) = unit.shape();
+            if unit.part == Part::Close {
+                // a block's `}`: nothing for rustfmt
+                let id = self.shapes.len() as u32;
+                self.shapes.push(Shape {
+                    offsets: Vec::new(),
+                    part: Part::Close,
+                    laid: Some(Laid {
+                        text: unit.text.clone(),
+                        slots: Vec::new(),
+                        lines: Vec::new(),
+                    }),
+                });
+                keyed.push((unit, id, Vec::new()));
+                continue;
+            }
+            let (shape, offsets, anchors) = unit.shape();
             let known = if unit.inner {
                 None
             } else {
-                self.memo
-                    .get(&shape)
-                    .copied()
-                    .filter(|&id| self.shapes[id as usize].offsets == offsets)
+                self.memo.get(&shape).copied().filter(|&id| {
+                    let known = &self.shapes[id as usize];
+                    known.offsets == offsets && known.part == unit.part
+                })
             };
             let id = match known {
                 Some(id) => id,
@@ -846,6 +1158,7 @@ impl Layout {
                     let id = self.shapes.len() as u32;
                     self.shapes.push(Shape {
                         offsets,
+                        part: unit.part,
                         laid: None,
                     });
                     let (ids, text) = &mut self.batch;
@@ -862,7 +1175,7 @@ impl Layout {
                     id
                 }
             };
-            keyed.push((unit, id));
+            keyed.push((unit, id, anchors));
         }
         self.files.push(Pending { path, units: keyed });
     }
@@ -910,7 +1223,7 @@ impl Layout {
                     }
                     for ((id, i), o) in ids.iter().zip(inputs).zip(outputs) {
                         let shape = &mut self.shapes[*id as usize];
-                        shape.laid = lay(i, o, &shape.offsets);
+                        shape.laid = lay(i, o, &shape.offsets).and_then(|l| l.cut(shape.part));
                     }
                 }
                 Err(format::Failure::Missing(why)) => missing = Some(why),
@@ -925,7 +1238,7 @@ impl Layout {
                 let contents = file
                     .units
                     .iter()
-                    .map(|(u, _)| prettyplease_of(u))
+                    .map(|(u, _, _)| prettyplease_of(u))
                     .fold(String::from(super::GENERATED_HEADER), |text, u| text + &u);
                 unformatted.push(file.path.clone());
                 files.push(GeneratedFile {
@@ -944,9 +1257,18 @@ impl Layout {
         // the units whose shape's layout is not trusted: printed by prettyplease and
         // laid out by rustfmt one by one (inner attributes first)
         let mut retry: Vec<(usize, usize)> = Vec::new();
+        let mut places: HashMap<(usize, usize), Vec<(u32, u32)>> = HashMap::new();
         for (f, file) in pending.iter().enumerate() {
-            for (u, (unit, id)) in file.units.iter().enumerate() {
-                if self.shapes[*id as usize].laid.is_none() {
+            for (u, (unit, id, anchors)) in file.units.iter().enumerate() {
+                let placed = self.shapes[*id as usize]
+                    .laid
+                    .as_ref()
+                    .and_then(|laid| laid.places(anchors));
+                if let Some(p) = placed {
+                    if !p.is_empty() {
+                        places.insert((f, u), p);
+                    }
+                } else {
                     if unit.inner {
                         retry.insert(0, (f, u));
                     } else {
@@ -963,7 +1285,11 @@ impl Layout {
             let mut starts = Vec::new();
             for &(f, u) in &retry {
                 starts.push(text.len());
-                text.push_str(&prettyplease_of(&pending[f].units[u].0));
+                let unit = &pending[f].units[u].0;
+                match prettyplease_read(unit) {
+                    Ok(laid) => text.push_str(&laid),
+                    Err(_) => text.push_str(&unit.part.standalone(&unit.text)),
+                }
                 text.push_str(MARK);
                 text.push('\n');
             }
@@ -972,8 +1298,17 @@ impl Layout {
                 .as_deref()
                 .map(|o| o.split(&format!("{MARK}\n")).collect())
                 .unwrap_or_default();
-            if laid.len() == retry.len() + 1 {
-                for (key, text) in retry.iter().zip(laid) {
+            let cut: Option<Vec<&str>> = (laid.len() == retry.len() + 1)
+                .then(|| {
+                    retry
+                        .iter()
+                        .zip(&laid)
+                        .map(|(&(f, u), text)| pending[f].units[u].0.part.unwrap(text))
+                        .collect()
+                })
+                .flatten();
+            if let Some(cut) = cut {
+                for (key, text) in retry.iter().zip(cut) {
                     own.insert(*key, text.to_string());
                 }
             } else {
@@ -989,10 +1324,13 @@ impl Layout {
                 continue;
             }
             let mut text = String::from(super::GENERATED_HEADER);
-            for (u, (unit, id)) in file.units.iter().enumerate() {
-                match &self.shapes[*id as usize].laid {
-                    Some(laid) => put_back(laid, unit, &mut text),
-                    None => text.push_str(own.get(&(f, u)).map(String::as_str).unwrap_or("")),
+            for (u, (unit, id, _)) in file.units.iter().enumerate() {
+                match (&self.shapes[*id as usize].laid, own.get(&(f, u))) {
+                    (Some(laid), None) => {
+                        let docs = places.get(&(f, u)).map(Vec::as_slice).unwrap_or(&[]);
+                        put_back(laid, unit, docs, &mut text);
+                    }
+                    (_, own) => text.push_str(own.map(String::as_str).unwrap_or("")),
                 }
             }
             files.push(GeneratedFile {
@@ -1003,8 +1341,8 @@ impl Layout {
         for file in whole {
             let mut text = String::from(super::GENERATED_HEADER);
             let mut starts = Vec::new();
-            for (unit, _) in &file.units {
-                if !unit.inner {
+            for (unit, _, _) in &file.units {
+                if !unit.inner && matches!(unit.part, Part::Item | Part::Open) {
                     starts.push(text.len());
                 }
                 text.push_str(&prettyplease_of(unit));
@@ -1033,16 +1371,24 @@ impl Layout {
     }
 }
 
-/// prettyplease's layout of a unit (its text parsed again), or why it does not parse.
+/// prettyplease's layout of a unit's [`Part::standalone`] text (parsed again), or
+/// why it does not parse.
 fn prettyplease_read(unit: &Unit) -> Result<String, String> {
-    let file = syn::parse_file(&unit.text).map_err(|e| e.to_string())?;
+    if unit.part == Part::Close {
+        return Ok(unit.text.clone());
+    }
+    let file = syn::parse_file(&unit.part.standalone(&unit.text)).map_err(|e| e.to_string())?;
     Ok(prettyplease::unparse(&file))
 }
 
-/// prettyplease's layout of a unit; its text as written where it does not parse
-/// (rustfmt, which refuses it too, says so in a warning naming the file).
+/// prettyplease's layout of a unit (the unit's own lines of it); its text as
+/// written where it does not parse (rustfmt, which refuses it too, says so in a
+/// warning naming the file).
 fn prettyplease_of(unit: &Unit) -> String {
-    prettyplease_read(unit).unwrap_or_else(|_| unit.text.clone())
+    prettyplease_read(unit)
+        .ok()
+        .and_then(|laid| unit.part.unwrap(&laid).map(str::to_string))
+        .unwrap_or_else(|| unit.text.clone())
 }
 
 /// The layout of a shape from rustfmt's `output` for its `input`, if it can be
@@ -1055,6 +1401,7 @@ fn lay(input: &str, output: &str, offsets: &[u32]) -> Option<Laid> {
         return Some(Laid {
             text: output.to_string(),
             slots: Vec::new(),
+            lines: Vec::new(),
         });
     }
     let before = words(input, false)?;
@@ -1086,19 +1433,56 @@ fn lay(input: &str, output: &str, offsets: &[u32]) -> Option<Laid> {
         }
         k += 1;
     }
+    // the lines a doc line may go back before
+    let mut lines = Vec::new();
+    let starts = std::iter::once(0).chain(input.match_indices('\n').map(|(i, _)| i + 1));
+    for line in starts {
+        let Some(word) = (line < input.len())
+            .then(|| anchor_word(input, line))
+            .flatten()
+        else {
+            continue;
+        };
+        let Ok(k) = before.binary_search_by_key(&(word as u32), |w| w.start) else {
+            continue;
+        };
+        let at = after[k].start as usize;
+        let starts = output[..at].rfind('\n').map_or(0, |n| n + 1);
+        let opener = &input[line..word];
+        let Some(indent) = output[starts..at].strip_suffix(opener) else {
+            continue;
+        };
+        if indent.bytes().all(|c| c == b' ') {
+            lines.push((line as u32, starts as u32, indent.len() as u32));
+        }
+    }
     Some(Laid {
         text: output.to_string(),
         slots,
+        lines,
     })
 }
 
-/// `laid` with `unit`'s own words put back, appended to `out`.
-fn put_back(laid: &Laid, unit: &Unit, out: &mut String) {
+/// `laid` with `unit`'s own words and doc lines (at `docs`: see [`Laid::places`])
+/// put back, appended to `out`.
+fn put_back(laid: &Laid, unit: &Unit, docs: &[(u32, u32)], out: &mut String) {
     let mut at = 0usize;
-    for (m, &(s, e)) in unit.masks.iter().zip(&laid.slots) {
-        out.push_str(&laid.text[at..s as usize]);
-        out.push_str(&unit.text[m.start as usize..m.end as usize]);
-        at = e as usize;
+    let (mut slots, mut docs) = (laid.slots.iter(), docs.iter());
+    for m in &unit.masks {
+        let own = &unit.text[m.start as usize..m.end as usize];
+        if m.kind == Kind::DocLine {
+            let Some(&(line, indent)) = docs.next() else {
+                continue;
+            };
+            out.push_str(&laid.text[at..line as usize]);
+            out.extend(std::iter::repeat_n(' ', indent as usize));
+            out.push_str(own);
+            at = line as usize;
+        } else if let Some(&(s, e)) = slots.next() {
+            out.push_str(&laid.text[at..s as usize]);
+            out.push_str(own);
+            at = e as usize;
+        }
     }
     out.push_str(&laid.text[at..]);
 }
@@ -1134,19 +1518,18 @@ mod tests {
             #[serde(rename = "a-b")]
             pub fn get_thing(x: u32) -> String { format!("{}", x + 200) }
         }])[0];
-        let (shape, offsets) = u.shape();
-        assert_eq!(shape.len() + " Docs here.".len(), u.text.len());
-        assert!(
-            shape.starts_with("///\n#[serde(rename = \"xxx\")]"),
-            "{shape}"
-        );
+        let (shape, offsets, anchors) = u.shape();
+        // the doc line is left out; it goes back before the attribute's line
+        assert_eq!(shape.len() + "/// Docs here.\n".len(), u.text.len());
+        assert_eq!(anchors, vec![0]);
+        assert!(shape.starts_with("#[serde(rename = \"xxx\")]"), "{shape}");
         assert!(
             shape.contains("pub fn xxxxxxxxx (x : xxx) -> xxxxxx"),
             "{shape}"
         );
         assert!(shape.contains("format !"), "{shape}");
         assert!(shape.contains(" 000"), "{shape}");
-        assert_eq!(offsets.len(), u.masks.len());
+        assert_eq!(offsets.len() + anchors.len(), u.masks.len());
     }
 
     #[test]
@@ -1232,6 +1615,62 @@ mod tests {
         }
     }
 
+    #[test]
+    fn large_blocks_are_laid_out_member_by_member() {
+        // an impl and a trait over SPLIT_AT: thirty members of two name widths and
+        // one, two or three doc lines each
+        let docs = |i: usize| -> Vec<String> {
+            (0..1 + i % 3)
+                .map(|k| format!(" Line {k} of {i}."))
+                .collect()
+        };
+        let methods = (0..30usize).map(|i| {
+            let name = format_ident!("{}", if i % 2 == 0 { format!("get_{i:02}") } else { format!("fetch_{i:02}") });
+            let docs = docs(i);
+            quote! {
+                #(#[doc = #docs])*
+                pub async fn #name(&self, id: i64, body: &types::Thing) -> Result<ApiResponse<types::Thing>, Error<::std::convert::Infallible>> {
+                    let response = self.#name(id, body).await.map_err(Error::widen)?;
+                    match response.status.as_u16() { 200 => Ok(typed(response.json()?, response)), _ => Err(Error::UnexpectedStatus(response)) }
+                }
+            }
+        });
+        let signatures = (0..30usize).map(|i| {
+            let name = format_ident!("{}", if i % 2 == 0 { format!("op_{i:02}") } else { format!("operation_{i:02}") });
+            let docs = docs(i);
+            quote! {
+                #(#[doc = #docs])*
+                fn #name(&self, id: i64, query: Option<String>, body: ::axum::body::Bytes) -> impl ::std::future::Future<Output = Result<Response, Problem>> + Send;
+            }
+        });
+        let chunks = vec![
+            quote! { impl Client { #(#methods)* } },
+            quote! { pub trait Api: Send + Sync + 'static { #(#signatures)* } },
+        ];
+        let emitted: TokenStream = chunks.iter().cloned().collect();
+        let pieces = units(chunks.clone());
+        assert_eq!(
+            pieces.len(),
+            2 * (30 + 1),
+            "head with its first member, 29 members, `}}`, twice"
+        );
+        assert!(pieces.iter().all(|u| u.len() < SPLIT_AT));
+        let (laid, stats) = lay_out(chunks);
+        assert_eq!(stats.units_retried, 0);
+        // per block: the head, and the later members in two widths (doc lines do not
+        // make a shape); the two `}` need no rustfmt
+        assert!(stats.shapes <= 6, "{stats:?}");
+        if let Some(verdict) = judge(&emitted, &laid) {
+            verdict.expect("rustfmt's layout");
+            assert!(
+                laid.contains(
+                    "    /// Line 2 of 29.\n    pub async fn fetch_29(\n        &self,\n"
+                ),
+                "{laid}"
+            );
+        }
+    }
+
     /// Names of every width and kind rustfmt may lay out differently, in items of
     /// the shapes the emitters write.
     fn item(names: &[String], text: &str, doc: &str, n: u32) -> TokenStream {
@@ -1266,7 +1705,33 @@ mod tests {
                 }
             }
             const #c: &[&[&str]] = &[&[#text, #text], &[#doc]];
+            #[doc = #doc]
+            pub struct #d(#[doc = #doc] pub String, pub #upper);
         }
+    }
+
+    /// A block over [`SPLIT_AT`] (laid out member by member) with the same names.
+    fn block_item(names: &[String], doc: &str, members: usize) -> TokenStream {
+        let upper = format_ident!(
+            "{}",
+            heck::ToUpperCamelCase::to_upper_camel_case(names[0].trim_start_matches("r#"))
+        );
+        let methods = (0..members).map(|k| {
+            let name = format_ident!("{}_{}", names[k % names.len()].trim_start_matches("r#"), k);
+            let arg = &names[(k + 1) % names.len()];
+            let arg = match arg.strip_prefix("r#") {
+                Some(raw) => proc_macro2::Ident::new_raw(raw, proc_macro2::Span::call_site()),
+                None => format_ident!("{}", arg),
+            };
+            let docs = vec![doc; 1 + k % 3];
+            quote! {
+                #(#[doc = #docs])*
+                pub fn #name(&self, #arg: Option<&::std::collections::HashMap<String, u64>>) -> Result<Vec<#upper>, String> {
+                    #arg.map(|m| m.len()).filter(|n| *n > #k).map(|_| Vec::new()).ok_or_else(|| String::from("none"))
+                }
+            }
+        });
+        quote! { impl #upper { #(#methods)* } }
     }
 
     fn name() -> impl Strategy<Value = String> {
@@ -1311,6 +1776,7 @@ mod tests {
             let mut turned = names.clone();
             turned.rotate_left(1);
             chunks.push(item(&turned, &text, &doc, n));
+            chunks.push(block_item(&names, &doc, 24));
             let emitted: TokenStream = chunks.iter().cloned().collect();
             let (laid, _) = lay_out(chunks);
             match judge(&emitted, &laid) {

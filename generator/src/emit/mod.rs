@@ -305,6 +305,8 @@ impl Generator {
     /// Load the spec at `path`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self, LoadError> {
         let path = path.as_ref();
+        // where rustfmt is (rustup is asked: a process) is found while the spec loads
+        std::thread::spawn(format::program);
         let api = ir::load_api(path)?;
         let mut g = Self::from_api(api);
         g.spec_path = Some(path.to_path_buf());
@@ -987,7 +989,7 @@ fn module_parts(
     for unit in layout::units(chunks) {
         let len = unit.len();
         let (current, size) = parts.last().expect("one part at least");
-        if !current.is_empty() && size + len > limit && !unit.is_inner() {
+        if !current.is_empty() && size + len > limit && unit.may_start_file() {
             parts.push((Vec::new(), 0));
         }
         let (current, size) = parts.last_mut().expect("one part at least");

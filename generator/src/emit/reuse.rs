@@ -34,10 +34,26 @@ pub(crate) fn layout_key(printed_hash: u64, rustfmt_version: &str) -> u64 {
     fnv64(&bytes)
 }
 
-/// What the rustfmt generation runs ([`super::format::program`]) says its version
-/// is; `None` where it cannot run, so nothing is reused or recorded.
+/// Which rustfmt generation runs ([`super::format::program`]): the toolchain's
+/// own binary is known by its path, size and modification time (a toolchain
+/// update replaces it), which costs no process; any other by what it says its
+/// version is. `None` where it cannot run, so nothing is reused or recorded.
 pub(crate) fn rustfmt_version() -> Option<String> {
     let program = super::format::program();
+    if super::format::is_toolchain_binary() {
+        let meta = std::fs::metadata(&program).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        return Some(format!(
+            "{} {} bytes, modified {}",
+            program.to_string_lossy(),
+            meta.len(),
+            modified.as_nanos()
+        ));
+    }
     let out = std::process::Command::new(&program)
         .arg("--version")
         .stdin(std::process::Stdio::null())
