@@ -509,6 +509,7 @@ fn written(tokens: &[TokenTree], part: Part, keep: bool) -> (Unit, bool) {
         plain: true,
         last: Last::Start,
         quote: false,
+        open: Vec::new(),
     };
     w.stream(tokens, false);
     if !w.text.ends_with('\n') {
@@ -617,6 +618,8 @@ struct Writer {
     last: Last,
     /// just after the `'` of a lifetime
     quote: bool,
+    /// the delimiters of the groups being written, outermost first
+    open: Vec<char>,
 }
 
 impl Writer {
@@ -801,7 +804,9 @@ impl Writer {
         self.text.push(open);
         self.last = Last::Start;
         let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+        self.open.push(open);
         self.stream(&inner, in_attr);
+        self.open.pop();
         self.text.push(close);
         self.last = Last::Token;
     }
@@ -823,7 +828,19 @@ impl Writer {
         self.text.push('\n');
         // rustfmt keeps a comment's text but for trailing white space
         if !doc.ends_with(char::is_whitespace) && !doc.contains(char::is_control) {
-            self.mask(start, Kind::DocLine);
+            // an item's, a member's, a field's or variant's doc: rustfmt lays those
+            // one per line with or without the doc, so the line may be left out of
+            // the shape; deeper (a struct variant's fields, a tuple's) a comment is
+            // what keeps a list from one line, so only the text is left out
+            if matches!(self.open.as_slice(), [] | ['{']) {
+                self.mask(start, Kind::DocLine);
+            } else if !doc.is_empty() {
+                self.masks.push(Masked {
+                    start: (start + 3) as u32,
+                    end: (self.text.len() - 1) as u32,
+                    kind: Kind::Doc,
+                });
+            }
         }
         self.last = Last::Start;
     }
@@ -1610,6 +1627,41 @@ mod tests {
             verdict.expect("rustfmt's layout");
             assert!(
                 laid.contains("/// Thing number 13, é ünïcode and `code`.\n#[derive(Debug, Clone, ::serde::Serialize)]\npub struct Thing13 {\n    #[serde(rename = \"f\")]\n    pub field_13: Option<String>,\n}\n"),
+                "{laid}"
+            );
+        }
+    }
+
+    #[test]
+    fn docs_where_rustfmt_may_join_a_list_onto_one_line_stay_in_the_shape() {
+        // a struct variant's fields and a tuple's: without their docs rustfmt puts
+        // them on one line, so those docs cannot be left out (and need no retry)
+        let chunks = vec![quote! {
+            /// Responses.
+            pub enum Response {
+                /// Status 200.
+                Status200 {
+                    /// The body.
+                    body: Vec<u8>,
+                },
+                /// Not found.
+                NotFound,
+            }
+            /// A wrapper.
+            pub struct Id(
+                /// The id.
+                pub u64,
+            );
+        }];
+        let emitted: TokenStream = chunks.iter().cloned().collect();
+        let (laid, stats) = lay_out(chunks);
+        assert_eq!(stats.units_retried, 0, "{laid}");
+        if let Some(verdict) = judge(&emitted, &laid) {
+            verdict.expect("rustfmt's layout");
+            assert!(
+                laid.contains(
+                    "    Status200 {\n        /// The body.\n        body: Vec<u8>,\n    },\n"
+                ),
                 "{laid}"
             );
         }
