@@ -27,8 +27,12 @@ fn run() -> Vec<CaseResult> {
     results
 }
 
+/// A folder of this call's own: the tests of this file run at once, and one must
+/// not read the spec while another writes it.
 fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("planted-bugs-{}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("planted-bugs-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
