@@ -354,8 +354,7 @@ impl Part {
     /// `None` where it is not laid out as a block whose lines can be cut so.
     fn cut(self, laid: &str) -> Option<std::ops::Range<usize>> {
         match self {
-            Part::Item => Some(0..laid.len()),
-            Part::Close => Some(0..laid.len()),
+            Part::Item | Part::Close => Some(0..laid.len()),
             Part::Open => laid.ends_with("\n}\n").then(|| 0..laid.len() - 2),
             Part::Member(w) => (laid.starts_with(w.head())
                 && laid.ends_with("\n}\n")
@@ -373,26 +372,8 @@ impl Part {
 /// Of an item, the kind of block it is (`impl` or `trait`, with a `{}` body) and
 /// its members (each whole, attributes included).
 fn block(item: &[TokenTree]) -> Option<(Wrapper, Vec<Vec<TokenTree>>)> {
-    let mut i = 0;
-    while let (Some(TokenTree::Punct(p)), Some(TokenTree::Group(_))) =
-        (item.get(i), item.get(i + 1))
-    {
-        if p.as_char() != '#' {
-            break;
-        }
-        i += 2;
-    }
-    let word = |i: usize| match item.get(i) {
-        Some(TokenTree::Ident(id)) => Some(id.to_string()),
-        _ => None,
-    };
-    if word(i).as_deref() == Some("pub") {
-        i += 1;
-        if matches!(item.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
-        {
-            i += 1;
-        }
-    }
+    let word = |i: usize| word_at(item, i);
+    let mut i = past_attributes_and_visibility(item);
     if word(i).as_deref() == Some("unsafe") {
         i += 1;
     }
@@ -449,11 +430,17 @@ pub(crate) fn text_unit(tokens: TokenStream) -> Unit {
     unit(tokens.into_iter().collect(), false, false)
 }
 
-/// Whether an item is one rustfmt orders among its neighbours: `use`, `mod x;`,
-/// `extern crate`.
-fn is_grouped(item: &[TokenTree]) -> bool {
+/// The identifier at `i` of `item`, if that is one.
+fn word_at(item: &[TokenTree], i: usize) -> Option<String> {
+    match item.get(i) {
+        Some(TokenTree::Ident(id)) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+/// Where an item's keyword sits: past its attributes and its `pub` (or `pub(..)`).
+fn past_attributes_and_visibility(item: &[TokenTree]) -> usize {
     let mut i = 0;
-    // attributes
     while let (Some(TokenTree::Punct(p)), Some(TokenTree::Group(_))) =
         (item.get(i), item.get(i + 1))
     {
@@ -462,17 +449,21 @@ fn is_grouped(item: &[TokenTree]) -> bool {
         }
         i += 2;
     }
-    let word = |i: usize| match item.get(i) {
-        Some(TokenTree::Ident(id)) => Some(id.to_string()),
-        _ => None,
-    };
-    if word(i).as_deref() == Some("pub") {
+    if word_at(item, i).as_deref() == Some("pub") {
         i += 1;
         if matches!(item.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
         {
             i += 1;
         }
     }
+    i
+}
+
+/// Whether an item is one rustfmt orders among its neighbours: `use`, `mod x;`,
+/// `extern crate`.
+fn is_grouped(item: &[TokenTree]) -> bool {
+    let word = |i: usize| word_at(item, i);
+    let i = past_attributes_and_visibility(item);
     match word(i).as_deref() {
         Some("use") => true,
         Some("extern") => word(i + 1).as_deref() == Some("crate"),
@@ -575,15 +566,26 @@ fn anchor_doc_lines(text: &str, masks: &mut Vec<Masked>) {
         if anchor_word(text, m.end as usize).is_some() {
             return true;
         }
-        // `///` or `//!`, the text, the newline
-        let (start, end) = (m.start + 3, m.end - 1);
-        m.kind = Kind::Doc;
-        m.start = start;
-        end > start && {
-            m.end = end;
-            true
+        match text_of_doc_line(*m) {
+            Some(text) => {
+                *m = text;
+                true
+            }
+            None => false,
         }
     });
+}
+
+/// Of a doc line's mask, the mask of its text alone (`None` for an empty doc): the
+/// `///` or `//!` stays in the shape.
+fn text_of_doc_line(line: Masked) -> Option<Masked> {
+    // `///` or `//!`, the text, the newline
+    let (start, end) = (line.start + 3, line.end - 1);
+    (end > start).then_some(Masked {
+        start,
+        end,
+        kind: Kind::Doc,
+    })
 }
 
 /// Where the word a line starting at `at` begins with starts, past an attribute's
@@ -832,14 +834,10 @@ impl Writer {
             // one per line with or without the doc, so the line may be left out of
             // the shape; deeper (a struct variant's fields, a tuple's) a comment is
             // what keeps a list from one line, so only the text is left out
-            if matches!(self.open.as_slice(), [] | ['{']) {
-                self.mask(start, Kind::DocLine);
-            } else if !doc.is_empty() {
-                self.masks.push(Masked {
-                    start: (start + 3) as u32,
-                    end: (self.text.len() - 1) as u32,
-                    kind: Kind::Doc,
-                });
+            self.mask(start, Kind::DocLine);
+            if !matches!(self.open.as_slice(), [] | ['{']) {
+                let line = self.masks.pop().expect("just pushed");
+                self.masks.extend(text_of_doc_line(line));
             }
         }
         self.last = Last::Start;
@@ -1124,6 +1122,8 @@ pub(crate) struct Layout {
     /// the shapes not yet given to rustfmt, in order, and their text
     batch: (Vec<u32>, String),
     running: Vec<(Vec<u32>, String, format::Running)>,
+    /// the shape of every block's closing `}`, once one was added
+    close: Option<u32>,
     files: Vec<Pending>,
     stats: Stats,
 }
@@ -1135,6 +1135,7 @@ impl Layout {
             shapes: Vec::new(),
             batch: (Vec::new(), String::new()),
             running: Vec::new(),
+            close: None,
             files: Vec::new(),
             stats: Stats::default(),
         }
@@ -1146,16 +1147,19 @@ impl Layout {
         for unit in units {
             self.stats.units += 1;
             if unit.part == Part::Close {
-                // a block's `}`: nothing for rustfmt
-                let id = self.shapes.len() as u32;
-                self.shapes.push(Shape {
-                    offsets: Vec::new(),
-                    part: Part::Close,
-                    laid: Some(Laid {
-                        text: unit.text.clone(),
-                        slots: Vec::new(),
-                        lines: Vec::new(),
-                    }),
+                // a block's `}`: nothing for rustfmt, one shape for all
+                let shapes = &mut self.shapes;
+                let id = *self.close.get_or_insert_with(|| {
+                    shapes.push(Shape {
+                        offsets: Vec::new(),
+                        part: Part::Close,
+                        laid: Some(Laid {
+                            text: unit.text.clone(),
+                            slots: Vec::new(),
+                            lines: Vec::new(),
+                        }),
+                    });
+                    shapes.len() as u32 - 1
                 });
                 keyed.push((unit, id, Vec::new()));
                 continue;
