@@ -18,11 +18,19 @@
 //! shape get the same layout: rustfmt lays out each distinct shape once, and
 //! every unit of that shape takes that layout with its own words put back.
 //!
+//! The text is spaced the way rustfmt spaces tokens where their kinds tell it
+//! (`f(a, b)?.c::<T>()`, `&self`, `Vec<u8>`, `{ x }`): rustfmt compares each
+//! construct it formats with the text it was given, and text it would write
+//! itself costs it less. Two tokens are never written so that a lexer reads them
+//! as one.
+//!
 //! A layout is trusted only when rustfmt gave back the shape's words in the same
-//! order and kept none of the input's own spacing (which it does where it cannot
-//! format a construct). Every other unit's file is laid out the way it was before
-//! this module existed: printed by prettyplease, then formatted by rustfmt whole.
-//! Tests compare both ways on every fixture and on generated hostile names.
+//! order and kept none of the spacing it never writes (where it cannot format a
+//! construct it keeps it as given: that text, spaced as rustfmt spaces it, is
+//! also what rustfmt keeps when it reads the generated file again). Every other
+//! unit's file is laid out the way it was before this module existed: printed by
+//! prettyplease, then formatted by rustfmt whole. Tests compare both ways on
+//! every fixture and on generated hostile names.
 
 use super::format;
 use super::GeneratedFile;
@@ -501,6 +509,8 @@ fn written(tokens: &[TokenTree], part: Part, keep: bool) -> (Unit, bool) {
         last: Last::Start,
         quote: false,
         open: Vec::new(),
+        levels: vec![Level::default()],
+        declaring: false,
     };
     w.stream(tokens, false);
     if !w.text.ends_with('\n') {
@@ -603,14 +613,59 @@ fn anchor_word(text: &str, at: usize) -> Option<usize> {
     (c == '_' || c.is_alphabetic() || (skip == 0 && rest.starts_with("//"))).then_some(at + skip)
 }
 
+/// What was written last, for the space before the next token: the writer spaces
+/// tokens as rustfmt does where their kinds tell it (no space before `,`, `;`,
+/// `.`, `?`, a call's `(`, none inside a generic `<..>`), so rustfmt finds most
+/// of a shape as it would write it. Two marks are never joined where rustfmt's
+/// lexer could read them as one (a space stays between them unless the first was
+/// joint to the second in the emitted tokens).
 #[derive(Clone, Copy, PartialEq)]
 enum Last {
-    /// At the start of a line or of a group: no space before the next token.
+    /// At the start of a line or just inside an opening delimiter: no space.
     Start,
-    /// After a joint punctuation mark: no space either.
-    Joint,
-    /// After anything else: a space.
-    Token,
+    /// After a punctuation mark joint to the next one (the first of `::`, `->`,
+    /// `&&`, or a lifetime's `'`): no space.
+    Joint(char),
+    /// After an identifier or keyword.
+    Word {
+        /// a keyword that starts an expression or clause (`if`, `as`, `in`,
+        /// `return`, `mut`...): a `(`, `[` or `::` after it takes a space
+        keyword: bool,
+        /// a `<` after it opens generic arguments: a type-like name, `impl`,
+        /// `for`, or the name an item declares
+        generic: bool,
+    },
+    /// After a literal.
+    Lit,
+    /// After a closing delimiter, an attribute, or a postfix `?`.
+    Close,
+    /// After the `>` closing generic arguments.
+    Angle,
+    /// After a mark the next word or group sticks to: `.`, the second `:` of
+    /// `::`, a unary `&`, `*`, `-` or `!`, a macro's `!`, a generic `<`, a
+    /// closure's opening `|`, the end of `..`.
+    Glue(char),
+    /// After any other mark: a space.
+    Punct,
+}
+
+/// Keywords after which rustfmt puts a space before `(`, `[` or `::`.
+const SPACED_KEYWORDS: &[&str] = &[
+    "as", "async", "box", "break", "const", "continue", "dyn", "else", "enum", "extern", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "ref", "return", "static",
+    "struct", "trait", "type", "union", "unsafe", "use", "where", "while", "yield",
+];
+
+/// Keywords whose next word is the name an item declares (a `<` after it opens
+/// the item's generic parameters).
+const DECLARING: &[&str] = &["fn", "struct", "enum", "trait", "type", "union"];
+
+/// Per open group: the generic argument lists open in it, and whether a
+/// closure's parameters are being written.
+#[derive(Clone, Copy, Default)]
+struct Level {
+    angles: u32,
+    closure: bool,
 }
 
 struct Writer {
@@ -622,13 +677,30 @@ struct Writer {
     quote: bool,
     /// the delimiters of the groups being written, outermost first
     open: Vec<char>,
+    /// per group being written (and the unit itself, first)
+    levels: Vec<Level>,
+    /// the last word written was a declaring keyword (`fn`, `struct`..)
+    declaring: bool,
 }
 
 impl Writer {
+    /// A space unless the last token is one the next sticks to.
     fn space(&mut self) {
-        if self.last == Last::Token {
+        self.gap(true);
+    }
+
+    /// A space where `space` and the last token is not one the next sticks to.
+    fn gap(&mut self, space: bool) {
+        if space && !matches!(self.last, Last::Start | Last::Joint(_) | Last::Glue(_)) {
             self.text.push(' ');
         }
+    }
+
+    fn level(&mut self) -> &mut Level {
+        if self.levels.is_empty() {
+            self.levels.push(Level::default());
+        }
+        self.levels.last_mut().expect("just pushed")
     }
 
     fn mask(&mut self, start: usize, kind: Kind) {
@@ -657,15 +729,18 @@ impl Writer {
                                 let mut word = false;
                                 self.attr_tokens(g.stream(), &mut word);
                                 self.text.push(']');
-                                self.last = Last::Token;
+                                self.last = Last::Close;
                             }
                             i = at + 1;
                             continue;
                         }
                     }
-                    self.punct(p.as_char(), p.spacing());
+                    self.punct(p.as_char(), p.spacing(), false);
                 }
-                TokenTree::Punct(p) => self.punct(p.as_char(), p.spacing()),
+                TokenTree::Punct(p) => {
+                    let before_group = matches!(tokens.get(i + 1), Some(TokenTree::Group(_)));
+                    self.punct(p.as_char(), p.spacing(), before_group)
+                }
                 TokenTree::Ident(id) => {
                     let word = id.to_string();
                     let is_macro = matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!')
@@ -674,6 +749,12 @@ impl Writer {
                         self.plain = false;
                     }
                     self.space();
+                    let keyword = SPACED_KEYWORDS.contains(&word.as_str());
+                    let generic = word.starts_with(|c: char| c.is_ascii_uppercase())
+                        || word == "impl"
+                        || word == "for"
+                        || self.declaring;
+                    self.declaring = DECLARING.contains(&word.as_str());
                     let start = self.text.len();
                     self.text.push_str(&word);
                     if !in_attr
@@ -684,7 +765,7 @@ impl Writer {
                     {
                         self.mask(start, Kind::Ident);
                     }
-                    self.last = Last::Token;
+                    self.last = Last::Word { keyword, generic };
                     self.quote = false;
                 }
                 TokenTree::Literal(lit) => {
@@ -706,7 +787,8 @@ impl Writer {
                     } else if b.iter().all(u8::is_ascii_digit) {
                         self.mask(start, Kind::Int);
                     }
-                    self.last = Last::Token;
+                    self.declaring = false;
+                    self.last = Last::Lit;
                 }
                 TokenTree::Group(g) => self.group(g, in_attr),
             }
@@ -778,15 +860,97 @@ impl Writer {
         }
     }
 
-    fn punct(&mut self, c: char, spacing: Spacing) {
-        self.space();
-        self.text.push(c);
+    /// A punctuation mark (`before_group`: a group comes next), spaced by what it
+    /// is here: see [`Last`].
+    fn punct(&mut self, c: char, spacing: Spacing, before_group: bool) {
+        let joint = spacing == Spacing::Joint;
         self.quote = c == '\'';
-        self.last = if spacing == Spacing::Joint {
-            Last::Joint
+        self.declaring = false;
+        let last = self.last;
+        // after a name, a literal or a closing delimiter, a mark is an operator
+        // between two operands (or a postfix); elsewhere it is a prefix
+        let operand = matches!(
+            last,
+            Last::Word { keyword: false, .. } | Last::Lit | Last::Close | Last::Angle
+        );
+        let after = if let Last::Joint(first) = last {
+            // the rest of a mark of several characters, or a lifetime's name: stuck
+            self.text.push(c);
+            match (first, c) {
+                (':', ':') if !joint => Last::Glue(':'),
+                ('.', '.') if !joint => Last::Glue('.'),
+                ('-' | '=', '>') => Last::Punct,
+                (_, '>') if self.level().angles > 0 => {
+                    self.level().angles -= 1;
+                    if joint {
+                        Last::Joint(c)
+                    } else {
+                        Last::Angle
+                    }
+                }
+                _ if joint => Last::Joint(c),
+                _ => Last::Punct,
+            }
         } else {
-            Last::Token
+            let (space, after) = match c {
+                ',' | ';' => (false, Last::Punct),
+                '.' if joint => (last == Last::Punct, Last::Joint(c)),
+                '.' => (!operand, Last::Glue(c)),
+                '?' if operand => (false, Last::Close),
+                ':' if joint => (
+                    !matches!(
+                        last,
+                        Last::Word { keyword: false, .. } | Last::Angle | Last::Glue(_)
+                    ),
+                    Last::Joint(c),
+                ),
+                ':' => (!operand, Last::Punct),
+                '<' if !joint
+                    && matches!(last, Last::Glue(':') | Last::Word { generic: true, .. }) =>
+                {
+                    self.level().angles += 1;
+                    (false, Last::Glue(c))
+                }
+                '>' if self.level().angles > 0 => {
+                    self.level().angles -= 1;
+                    (false, if joint { Last::Joint(c) } else { Last::Angle })
+                }
+                '&' | '*' | '-' | '!' | '|' if joint => (true, Last::Joint(c)),
+                '!' if matches!(last, Last::Word { keyword: false, .. }) && before_group => {
+                    (false, Last::Glue(c))
+                }
+                '|' if self.level().closure => {
+                    self.level().closure = false;
+                    (false, Last::Punct)
+                }
+                '&' | '*' | '-' | '|' if operand => (true, Last::Punct),
+                '|' => {
+                    self.level().closure = true;
+                    (true, Last::Glue(c))
+                }
+                '&' | '*' | '-' | '!' => (true, Last::Glue(c)),
+                '\'' => (true, Last::Joint(c)),
+                _ if joint => (true, Last::Joint(c)),
+                _ => (true, Last::Punct),
+            };
+            // a mark after a mark the next word sticks to stays apart from it:
+            // rustfmt's lexer could read the two as one
+            let stuck = matches!(last, Last::Glue(_))
+                && !matches!(
+                    (last, c),
+                    (Last::Glue(':'), '<' | '*')
+                        | (Last::Glue('<'), '&' | '*' | '\'' | ':')
+                        | (Last::Glue('&' | '*'), '&' | '*' | '\'')
+                );
+            if stuck {
+                self.text.push(' ');
+            } else {
+                self.gap(space);
+            }
+            self.text.push(c);
+            after
         };
+        self.last = after;
     }
 
     fn group(&mut self, g: &proc_macro2::Group, in_attr: bool) {
@@ -802,15 +966,33 @@ impl Writer {
                 return;
             }
         };
-        self.space();
+        let space = match (open, self.last) {
+            (_, Last::Start | Last::Joint(_) | Last::Glue(_)) => false,
+            ('{', _) => true,
+            (_, Last::Word { keyword, .. }) => keyword,
+            (_, Last::Close | Last::Angle) => false,
+            _ => true,
+        };
+        // `{ .. }` on one line is padded, but for a `use` tree's `::{..}`
+        let padded = open == '{' && self.last != Last::Glue(':') && !g.stream().is_empty();
+        self.declaring = false;
+        self.gap(space);
         self.text.push(open);
+        if padded {
+            self.text.push(' ');
+        }
         self.last = Last::Start;
         let inner: Vec<TokenTree> = g.stream().into_iter().collect();
         self.open.push(open);
+        self.levels.push(Level::default());
         self.stream(&inner, in_attr);
+        self.levels.pop();
         self.open.pop();
+        if padded && !self.text.ends_with([' ', '\n']) {
+            self.text.push(' ');
+        }
         self.text.push(close);
-        self.last = Last::Token;
+        self.last = Last::Close;
     }
 
     /// A doc attribute, as prettyplease prints it: one `///` (or `//!`) line when
@@ -1545,12 +1727,89 @@ mod tests {
         assert_eq!(anchors, vec![0]);
         assert!(shape.starts_with("#[serde(rename = \"xxx\")]"), "{shape}");
         assert!(
-            shape.contains("pub fn xxxxxxxxx (x : xxx) -> xxxxxx"),
-            "{shape}"
+            shape.contains("pub fn xxxxxxxxx(x: xxx) -> xxxxxx { format!(\"xx\", x + 000) }"),
+            "spaced as rustfmt spaces it: {shape}"
         );
-        assert!(shape.contains("format !"), "{shape}");
         assert!(shape.contains(" 000"), "{shape}");
         assert_eq!(offsets.len() + anchors.len(), u.masks.len());
+    }
+
+    /// A token stream as a flat list: each word, literal and mark, and each
+    /// group's delimiters (what a lexer reads, whatever the spacing).
+    fn flat(tokens: TokenStream, out: &mut Vec<String>) {
+        for t in tokens {
+            match t {
+                TokenTree::Group(g) => {
+                    out.push(format!("{:?}(", g.delimiter()));
+                    flat(g.stream(), out);
+                    out.push(")".into());
+                }
+                TokenTree::Punct(p) => out.push(p.as_char().to_string()),
+                other => out.push(other.to_string()),
+            }
+        }
+    }
+
+    #[test]
+    fn the_writer_spaces_as_rustfmt_and_never_joins_two_tokens_into_one() {
+        let cases = [
+            quote! { fn c() { let a: Vec<u8> = x; } },
+            quote! { fn c() { let b = x as ::std::primitive::u8; } },
+            quote! { fn c() { let c = Vec::<Vec<u8>>::new(); } },
+            quote! { fn c() { let d = &&x; let e = & &x; let f = &*x; } },
+            quote! { fn c() { let g = a < b && c > d; let h = a<b; } },
+            quote! { fn c() { let i = |x| x; let j = move || {}; let k = (|a, b| a | b)(1, 2); } },
+            quote! { fn c() { let l = x..=y; let m = S { ..Default::default() }; let n = 1..2; } },
+            quote! { fn c() { let o = x.0.1; let p = -1; let q = a - -b; let r = !x != y; } },
+            quote! { impl<'a, T: ?Sized + 'a> X<'a> for Y<T> where T: Into<String> {} },
+            quote! { fn s() -> impl Fn(u8) -> u8 { <T as X>::f() } },
+            quote! { fn t() { match x { A | B => 1, _ => 2 } } },
+            quote! { fn u(r#type: &'static str) -> Result<(), Box<dyn ::std::error::Error>> { Ok(b"x".len() as u8 == 'a' as u8)? } },
+            quote! { fn v() { x >>= 1; y <<= 2; z = a >> b << c; w = a < -b; } },
+            quote! { fn w() { let v = vec![1, 2]; let f = format!("{}", v[0]); } },
+            quote! { pub(crate) struct Z(pub [u8; 4], pub ::std::vec::Vec<&'static str>); },
+            quote! { use ::a::{b, c::*}; },
+            quote! { fn y() { f(&<T as X>::g(), !-x, -!x, &|x| x, *&x, &mut [0u8; 2]); } },
+        ];
+        for case in cases {
+            let (unit, plain) = written(
+                &case.clone().into_iter().collect::<Vec<_>>(),
+                Part::Item,
+                true,
+            );
+            assert!(plain, "{case}");
+            let read: TokenStream = unit.text.parse().expect("the text lexes");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            flat(case.clone(), &mut a);
+            flat(read, &mut b);
+            assert_eq!(a, b, "{}", unit.text);
+            // rustfmt's own lexer and parser (rustc's) read the same syntax
+            let laid = match format::wait(format::start(unit.text.clone(), Vec::new())) {
+                Err(format::Failure::Missing(_)) => continue,
+                other => other.unwrap_or_else(|e| panic!("rustfmt refuses {}: {e:?}", unit.text)),
+            };
+            {
+                let again = syn::parse_file(&laid).expect("rustfmt's text parses");
+                let expected = syn::parse2::<syn::File>(case.clone()).expect("the case parses");
+                assert_eq!(
+                    prettyplease::unparse(&again),
+                    prettyplease::unparse(&expected),
+                    "{}",
+                    unit.text
+                );
+            }
+        }
+        let (unit, _) = written(
+            &quote! { pub fn f<'a>(&'a self, x: Option<&str>) -> Result<Vec<u8>, E> { let y = self.g(x)?.h::<u8>(); y.i().await } }
+                .into_iter()
+                .collect::<Vec<_>>(),
+            Part::Item,
+            true,
+        );
+        assert_eq!(
+            unit.text,
+            "pub fn f<'a>(&'a self, x: Option<&str>) -> Result<Vec<u8>, E> { let y = self.g(x)?.h::<u8>(); y.i().await }\n"
+        );
     }
 
     #[test]
