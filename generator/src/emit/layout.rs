@@ -3,10 +3,14 @@
 //! The emitters' tokens are written out as text directly (no syntax tree), one
 //! *unit* per top-level item: a run of `use`/`mod x;` items is one unit, since
 //! rustfmt sorts within such a run, and a module's inner attributes are another.
-//! An `impl` or `trait` block of 4 KiB or more is laid out member by member: its
-//! head with the first member, then each later member inside a one-letter wrapper
-//! block (rustfmt lays out an associated item by its indentation alone), then its
-//! `}`. Doc attributes become `///` lines, as prettyplease prints them.
+//! Blocks are laid out piece by piece: an `impl` or `trait` block of 4 KiB or
+//! more member by member, a struct field by field, an enum variant by variant, a
+//! function of 4 KiB or more statement by statement, and a later member of such
+//! an `impl` or `trait` block with two statements or more statement by statement
+//! too. The pieces are the block's head with its first member, each later member
+//! inside a one-letter wrapper block of its block's kind (rustfmt lays out a
+//! member, field, variant or statement by its indentation alone), then its `}`.
+//! Doc attributes become `///` lines, as prettyplease prints them.
 //!
 //! A unit's *shape* is its text with every identifier, ASCII string literal and
 //! plain integer literal replaced by a placeholder of the same width, and its doc
@@ -165,9 +169,9 @@ struct Masked {
     kind: Kind,
 }
 
-/// Where a unit sits: a top-level item whole, or a piece of a large `impl` or
-/// `trait` block, laid out member by member (the pieces need not fit one rustfmt
-/// process, and members of one shape share a layout).
+/// Where a unit sits: a top-level item whole, or a piece of a block laid out
+/// piece by piece (the pieces need not fit one rustfmt process, and pieces of one
+/// shape share a layout wherever their blocks are).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
     /// A whole item (or run of items).
@@ -175,32 +179,99 @@ enum Part {
     /// A block's head with its first member, written as the whole item; its last
     /// line (the block's `}`) is left out of its layout.
     Open,
-    /// A later member, given to rustfmt inside `impl W {`/`trait W {` (rustfmt lays
-    /// out an associated item the same in any block: by its indentation alone);
-    /// the wrapper's first and last lines are left out of its layout.
+    /// A later member, given to rustfmt inside a wrapper block of its block's kind
+    /// (`impl W {`, `struct W {`..: rustfmt lays out a member, field or variant the
+    /// same in any block, by its indentation alone); the wrapper's first and last
+    /// lines are left out of its layout.
     Member(Wrapper),
-    /// The block's closing `}`.
-    Close,
+    /// A later member of an `impl` or `trait` block laid out statement by
+    /// statement: its head with its first statement, inside `impl W {`; the
+    /// wrapper's first line and the last two (the member's `}` and the wrapper's)
+    /// are left out.
+    MemberOpen(Wrapper),
+    /// A later statement of a function's body (a run of `use` statements goes
+    /// with the statement after it: rustfmt sorts them), inside `fn w() {` (within
+    /// `impl W {` for a member's); the wrappers' lines are left out.
+    Statement(Wrapper),
+    /// A block's closing `}`: a top-level item's, or (`true`) a member's.
+    Close(bool),
 }
 
-/// The kind of block a member sits in.
+/// The kind of block a piece sits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wrapper {
     Impl,
     Trait,
+    Struct,
+    Enum,
+    /// a top-level function's body
+    Fn,
 }
 
-impl Wrapper {
-    fn head(self) -> &'static str {
+/// What comes before and after a unit's text in what rustfmt is given, and the
+/// same lines as rustfmt lays them out (cut from the layout).
+struct Frame {
+    before: &'static str,
+    after: &'static str,
+    laid_before: &'static str,
+    laid_after: &'static str,
+}
+
+impl Part {
+    /// How many blocks deep a unit of this part sits in its item.
+    fn depth(self) -> usize {
         match self {
+            Part::Item | Part::Open | Part::Close(_) => 0,
+            Part::Member(_) | Part::MemberOpen(_) | Part::Statement(Wrapper::Fn) => 1,
+            Part::Statement(_) => 2,
+        }
+    }
+
+    fn frame(self) -> Frame {
+        let frame = |before, after, laid_before, laid_after| Frame {
+            before,
+            after,
+            laid_before,
+            laid_after,
+        };
+        let head = |w: Wrapper| match w {
             Wrapper::Impl => "impl W {\n",
             Wrapper::Trait => "trait W {\n",
+            Wrapper::Struct => "struct W {\n",
+            Wrapper::Enum => "enum W {\n",
+            Wrapper::Fn => "fn w() {\n",
+        };
+        match self {
+            Part::Item | Part::Close(_) => frame("", "", "", ""),
+            Part::Open => frame("", "", "", "}\n"),
+            Part::Member(w) => frame(head(w), "}\n", head(w), "}\n"),
+            Part::MemberOpen(w) => frame(head(w), "}\n", head(w), "    }\n}\n"),
+            Part::Statement(Wrapper::Impl) => frame(
+                "impl W {\nfn w() {\n",
+                "}\n}\n",
+                "impl W {\n    fn w() {\n",
+                "    }\n}\n",
+            ),
+            Part::Statement(Wrapper::Trait) => frame(
+                "trait W {\nfn w() {\n",
+                "}\n}\n",
+                "trait W {\n    fn w() {\n",
+                "    }\n}\n",
+            ),
+            Part::Statement(w) => frame(head(w), "}\n", head(w), "}\n"),
         }
     }
 }
 
-/// A block written as text of at least this many bytes is laid out member by member.
+/// A block written as text of at least this many bytes is laid out member by
+/// member (an `impl` or `trait` block) or statement by statement (a function).
+/// A struct or enum of two members or more always is: its fields and variants
+/// are where the shapes of a crate's types repeat.
 const SPLIT_AT: usize = 4 * 1024;
+
+/// A member's body of at least this many statements is laid out statement by
+/// statement.
+const STATEMENTS_AT: usize = 2;
 
 /// One top-level item (or a run of `use`/`mod` items, or a module's inner
 /// attributes, or a piece of a large block) as text.
@@ -229,10 +300,9 @@ impl Unit {
     /// left out (each the start of a line of the shape). Units of one shape may
     /// differ in their doc lines.
     fn shape(&self) -> (String, Vec<u32>, Vec<u32>) {
-        let mut out = String::with_capacity(self.text.len() + 16);
-        if let Part::Member(w) = self.part {
-            out.push_str(w.head());
-        }
+        let frame = self.part.frame();
+        let mut out = String::with_capacity(self.text.len() + 32);
+        out.push_str(frame.before);
         let mut offsets = Vec::with_capacity(self.masks.len());
         let mut anchors = Vec::new();
         let mut at = 0usize;
@@ -259,9 +329,7 @@ impl Unit {
             at = e;
         }
         out.push_str(&self.text[at..]);
-        if let Part::Member(_) = self.part {
-            out.push_str("}\n");
-        }
+        out.push_str(frame.after);
         (out, offsets, anchors)
     }
 }
@@ -327,7 +395,9 @@ pub(crate) fn hash(units: &[Unit]) -> u64 {
             Part::Item => 0,
             Part::Open => 1,
             Part::Member(_) => 2,
-            Part::Close => 3,
+            Part::Close(_) => 3,
+            Part::MemberOpen(_) => 4,
+            Part::Statement(_) => 5,
         };
         super::reuse::fnv64_on(super::reuse::fnv64_on(h, &[tag]), u.text.as_bytes())
     })
@@ -352,23 +422,27 @@ impl Part {
     /// What rustfmt or prettyplease is given for a unit of this part: text that
     /// reads as a file on its own.
     fn standalone(self, text: &str) -> std::borrow::Cow<'_, str> {
-        match self {
-            Part::Member(w) => format!("{}{text}}}\n", w.head()).into(),
-            _ => text.into(),
+        let frame = self.frame();
+        if frame.before.is_empty() && frame.after.is_empty() {
+            return text.into();
         }
+        format!("{}{text}{}", frame.before, frame.after).into()
     }
 
     /// Of the layout of [`Part::standalone`] text, the stretch that is the unit's:
-    /// `None` where it is not laid out as a block whose lines can be cut so.
+    /// `None` where it is not laid out as blocks whose lines can be cut so.
     fn cut(self, laid: &str) -> Option<std::ops::Range<usize>> {
-        match self {
-            Part::Item | Part::Close => Some(0..laid.len()),
-            Part::Open => laid.ends_with("\n}\n").then(|| 0..laid.len() - 2),
-            Part::Member(w) => (laid.starts_with(w.head())
-                && laid.ends_with("\n}\n")
-                && laid.len() >= w.head().len() + 2)
-                .then(|| w.head().len()..laid.len() - 2),
-        }
+        let Frame {
+            laid_before,
+            laid_after,
+            ..
+        } = self.frame();
+        let end = laid.len().checked_sub(laid_after.len())?;
+        (laid.starts_with(laid_before)
+            && laid.ends_with(laid_after)
+            && end > laid_before.len()
+            && (laid_after.is_empty() || laid[..end].ends_with('\n')))
+        .then_some(laid_before.len()..end)
     }
 
     /// [`Part::cut`]'s stretch of `laid`.
@@ -377,17 +451,21 @@ impl Part {
     }
 }
 
-/// Of an item, the kind of block it is (`impl` or `trait`, with a `{}` body) and
-/// its members (each whole, attributes included).
+/// Of an item, the kind of block it is (`impl`, `trait`, `struct`, `enum`, or a
+/// function, with a `{}` body) and its members (each whole, attributes included;
+/// a function's: its statements).
 fn block(item: &[TokenTree]) -> Option<(Wrapper, Vec<Vec<TokenTree>>)> {
     let word = |i: usize| word_at(item, i);
     let mut i = past_attributes_and_visibility(item);
-    if word(i).as_deref() == Some("unsafe") {
+    while matches!(word(i).as_deref(), Some("unsafe" | "async" | "const")) {
         i += 1;
     }
     let wrapper = match word(i).as_deref() {
         Some("impl") => Wrapper::Impl,
         Some("trait") => Wrapper::Trait,
+        Some("struct") => Wrapper::Struct,
+        Some("enum") => Wrapper::Enum,
+        Some("fn") => Wrapper::Fn,
         _ => return None,
     };
     let Some(TokenTree::Group(body)) = item.last() else {
@@ -403,14 +481,76 @@ fn block(item: &[TokenTree]) -> Option<(Wrapper, Vec<Vec<TokenTree>>)> {
     {
         return None;
     }
-    let mut members = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let start = i;
-        i = item_end(&tokens, i);
-        members.push(tokens[start..i].to_vec());
-    }
+    let members = match wrapper {
+        Wrapper::Impl | Wrapper::Trait => {
+            let mut members = Vec::new();
+            let mut i = 0;
+            while i < tokens.len() {
+                let start = i;
+                i = item_end(&tokens, i);
+                members.push(tokens[start..i].to_vec());
+            }
+            members
+        }
+        Wrapper::Struct | Wrapper::Enum => fields(&tokens)?,
+        Wrapper::Fn => statements(&tokens),
+    };
     Some((wrapper, members))
+}
+
+/// A struct's fields or an enum's variants, each with its comma; `None` where a
+/// comma may sit inside a generic argument list this cannot follow.
+fn fields(tokens: &[TokenTree]) -> Option<Vec<Vec<TokenTree>>> {
+    let mut out = Vec::new();
+    let (mut start, mut angles) = (0, 0u32);
+    let mut arrow = false;
+    for (i, t) in tokens.iter().enumerate() {
+        let TokenTree::Punct(p) = t else {
+            arrow = false;
+            continue;
+        };
+        match p.as_char() {
+            '<' => angles += 1,
+            '>' if !arrow => angles = angles.checked_sub(1)?,
+            ',' if angles == 0 => {
+                out.push(tokens[start..=i].to_vec());
+                start = i + 1;
+            }
+            '=' => return None, // a discriminant: an expression
+            _ => {}
+        }
+        arrow = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+    }
+    if angles != 0 {
+        return None;
+    }
+    if start < tokens.len() {
+        out.push(tokens[start..].to_vec());
+    }
+    Some(out)
+}
+
+/// A body's statements, each up to its `;` (the last may be an expression); a
+/// `use` statement stays with what follows it.
+fn statements(tokens: &[TokenTree]) -> Vec<Vec<TokenTree>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if matches!(t, TokenTree::Punct(p) if p.as_char() == ';') {
+            let statement = &tokens[start..=i];
+            if word_at(statement, past_attributes_and_visibility(statement)).as_deref()
+                == Some("use")
+            {
+                continue;
+            }
+            out.push(statement.to_vec());
+            start = i + 1;
+        }
+    }
+    if start < tokens.len() {
+        out.push(tokens[start..].to_vec());
+    }
+    out
 }
 
 /// Where the item (or associated item) starting at `i` ends: after its `;`, or
@@ -508,7 +648,9 @@ fn written(tokens: &[TokenTree], part: Part, keep: bool) -> (Unit, bool) {
         plain: true,
         last: Last::Start,
         quote: false,
-        open: Vec::new(),
+        // a piece is written at the depth it has in its item (which decides what
+        // its doc lines are: see `Writer::doc`)
+        open: vec!['{'; part.depth()],
         levels: vec![Level::default()],
         declaring: false,
     };
@@ -535,9 +677,11 @@ fn plain_unit(tokens: &[TokenTree], part: Part) -> Option<Unit> {
     plain.then_some(unit)
 }
 
-/// A large `impl` or `trait` item as units: its head with its first member, each
-/// later member, its closing `}`; `None` where it is not such a block or this
-/// writer does not write each piece as prettyplease would.
+/// A block as units: its head with its first member, each later member (a
+/// member of an `impl` or `trait` with a long enough body: its head with its
+/// first statement, each later statement, its `}`), its closing `}`; `None`
+/// where it is not such a block (or too small to be worth it), or this writer
+/// does not write each piece as prettyplease would.
 fn split_block(item: &[TokenTree]) -> Option<Vec<Unit>> {
     let (wrapper, members) = block(item)?;
     if members.len() < 2 {
@@ -551,17 +695,63 @@ fn split_block(item: &[TokenTree]) -> Option<Vec<Unit>> {
     )));
     let mut out = vec![plain_unit(&head, Part::Open)?];
     for member in &members[1..] {
-        out.push(plain_unit(member, Part::Member(wrapper))?);
+        match member_by_statement(member, wrapper) {
+            Some(pieces) => out.extend(pieces),
+            None => out.push(plain_unit(member, piece(wrapper))?),
+        }
     }
-    if out.iter().map(Unit::len).sum::<usize>() < SPLIT_AT {
+    let worth = match wrapper {
+        Wrapper::Struct | Wrapper::Enum => true,
+        _ => out.iter().map(Unit::len).sum::<usize>() >= SPLIT_AT,
+    };
+    if !worth {
         return None;
     }
-    out.push(Unit {
-        text: "}\n".into(),
+    out.push(close(false));
+    Some(out)
+}
+
+/// What a later member (or statement) of a block of this kind is.
+fn piece(wrapper: Wrapper) -> Part {
+    match wrapper {
+        Wrapper::Fn => Part::Statement(Wrapper::Fn),
+        w => Part::Member(w),
+    }
+}
+
+fn close(member: bool) -> Unit {
+    Unit {
+        text: if member { "    }\n" } else { "}\n" }.into(),
         masks: Vec::new(),
         inner: false,
-        part: Part::Close,
-    });
+        part: Part::Close(member),
+    }
+}
+
+/// A later member of an `impl` or `trait` block as its head with its first
+/// statement, its later statements and its `}`; `None` where it is not a
+/// function with a body of [`STATEMENTS_AT`] statements or more, or a piece is
+/// not written as prettyplease would.
+fn member_by_statement(member: &[TokenTree], wrapper: Wrapper) -> Option<Vec<Unit>> {
+    if !matches!(wrapper, Wrapper::Impl | Wrapper::Trait) {
+        return None;
+    }
+    let (Wrapper::Fn, statements) = block(member)? else {
+        return None;
+    };
+    if statements.len() < STATEMENTS_AT {
+        return None;
+    }
+    let mut head = member[..member.len() - 1].to_vec();
+    head.push(TokenTree::Group(proc_macro2::Group::new(
+        Delimiter::Brace,
+        statements[0].iter().cloned().collect(),
+    )));
+    let mut out = vec![plain_unit(&head, Part::MemberOpen(wrapper))?];
+    for statement in &statements[1..] {
+        out.push(plain_unit(statement, Part::Statement(wrapper))?);
+    }
+    out.push(close(true));
     Some(out)
 }
 
@@ -1304,8 +1494,9 @@ pub(crate) struct Layout {
     /// the shapes not yet given to rustfmt, in order, and their text
     batch: (Vec<u32>, String),
     running: Vec<(Vec<u32>, String, format::Running)>,
-    /// the shape of every block's closing `}`, once one was added
-    close: Option<u32>,
+    /// the shape of every block's closing `}` (a top-level item's, a member's),
+    /// once one was added
+    close: [Option<u32>; 2],
     files: Vec<Pending>,
     stats: Stats,
 }
@@ -1317,7 +1508,7 @@ impl Layout {
             shapes: Vec::new(),
             batch: (Vec::new(), String::new()),
             running: Vec::new(),
-            close: None,
+            close: [None; 2],
             files: Vec::new(),
             stats: Stats::default(),
         }
@@ -1328,13 +1519,13 @@ impl Layout {
         let mut keyed = Vec::with_capacity(units.len());
         for unit in units {
             self.stats.units += 1;
-            if unit.part == Part::Close {
+            if let Part::Close(member) = unit.part {
                 // a block's `}`: nothing for rustfmt, one shape for all
                 let shapes = &mut self.shapes;
-                let id = *self.close.get_or_insert_with(|| {
+                let id = *self.close[usize::from(member)].get_or_insert_with(|| {
                     shapes.push(Shape {
                         offsets: Vec::new(),
-                        part: Part::Close,
+                        part: unit.part,
                         laid: Some(Laid {
                             text: unit.text.clone(),
                             slots: Vec::new(),
@@ -1577,7 +1768,7 @@ impl Layout {
 /// prettyplease's layout of a unit's [`Part::standalone`] text (parsed again), or
 /// why it does not parse.
 fn prettyplease_read(unit: &Unit) -> Result<String, String> {
-    if unit.part == Part::Close {
+    if let Part::Close(_) = unit.part {
         return Ok(unit.text.clone());
     }
     let file = syn::parse_file(&unit.part.standalone(&unit.text)).map_err(|e| e.to_string())?;
@@ -1902,6 +2093,8 @@ mod tests {
         let chunks = vec![quote! {
             /// Responses.
             pub enum Response {
+                /// First, so that the next is laid out as a piece of its own.
+                Empty,
                 /// Status 200.
                 Status200 {
                     /// The body.
@@ -1966,15 +2159,18 @@ mod tests {
         let pieces = units(chunks.clone());
         assert_eq!(
             pieces.len(),
-            2 * (30 + 1),
-            "head with its first member, 29 members, `}}`, twice"
+            (1 + 29 * 3 + 1) + (1 + 29 + 1),
+            "the impl: head with its first method, each later method's head with its \
+             first statement, its second statement and its `}}`, the block's `}}`; the \
+             trait: head with its first member, 29 members, `}}`"
         );
         assert!(pieces.iter().all(|u| u.len() < SPLIT_AT));
         let (laid, stats) = lay_out(chunks);
         assert_eq!(stats.units_retried, 0);
-        // per block: the head, and the later members in two widths (doc lines do not
-        // make a shape); the two `}` need no rustfmt
-        assert!(stats.shapes <= 6, "{stats:?}");
+        // the impl: its head, later methods' heads in two widths (doc lines do not
+        // make a shape), one `match` statement for all; the trait: its head, later
+        // members in two widths; the `}`s need no rustfmt
+        assert_eq!(stats.shapes, 7, "{stats:?}");
         if let Some(verdict) = judge(&emitted, &laid) {
             verdict.expect("rustfmt's layout");
             assert!(
@@ -2039,14 +2235,55 @@ mod tests {
                 None => format_ident!("{}", arg),
             };
             let docs = vec![doc; 1 + k % 3];
+            // every other method has statements before its tail (laid out one by one)
+            let before = (k % 2 == 1).then(|| {
+                quote! {
+                    let #arg = #arg.filter(|m| !m.is_empty());
+                    use ::std::collections::HashMap as _;
+                    let _ = (#k, &#arg);
+                }
+            });
             quote! {
                 #(#[doc = #docs])*
                 pub fn #name(&self, #arg: Option<&::std::collections::HashMap<String, u64>>) -> Result<Vec<#upper>, String> {
+                    #before
                     #arg.map(|m| m.len()).filter(|n| *n > #k).map(|_| Vec::new()).ok_or_else(|| String::from("none"))
                 }
             }
         });
-        quote! { impl #upper { #(#methods)* } }
+        // a struct and an enum (laid out field by field, variant by variant) and a
+        // long function (statement by statement) with the same names
+        let fields = names.iter().enumerate().map(|(k, n)| {
+            let field = match n.strip_prefix("r#") {
+                Some(raw) => proc_macro2::Ident::new_raw(raw, proc_macro2::Span::call_site()),
+                None => format_ident!("{}", n),
+            };
+            let variant = format_ident!(
+                "V{}{}",
+                k,
+                heck::ToUpperCamelCase::to_upper_camel_case(n.trim_start_matches("r#"))
+            );
+            let ty = if k % 2 == 0 {
+                quote!(Option<::std::collections::HashMap<String, Vec<u64>>>)
+            } else {
+                quote!(Box<dyn Fn(u8) -> #upper>)
+            };
+            (
+                quote! { #[doc = #doc] #[serde(rename = #n)] pub #field: #ty, },
+                quote! { #[doc = #doc] #variant { #[doc = #doc] #field: #ty }, },
+                quote! { let #field = (#k, #n, #doc.len() > #k); },
+            )
+        });
+        let (fields, (variants, statements)): (Vec<_>, (Vec<_>, Vec<_>)) =
+            fields.map(|(f, v, s)| (f, (v, s))).unzip();
+        let many = std::iter::repeat_n(&statements, 40).flatten();
+        quote! {
+            impl #upper { #(#methods)* }
+            #[doc = #doc]
+            pub struct #upper { #(#fields)* }
+            pub enum Choice { #(#variants)* Plain(u8), Other, }
+            fn statements() -> usize { #(#many)* 0 }
+        }
     }
 
     fn name() -> impl Strategy<Value = String> {
@@ -2077,6 +2314,27 @@ mod tests {
         };
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
         let mut runner = TestRunner::new_with_rng(config, rng);
+        // the block item has pieces of every kind
+        let names: Vec<String> = ["alpha", "r#type", "x", "a_much_longer_name_than_the_rest"]
+            .map(String::from)
+            .to_vec();
+        let parts: Vec<Part> = units(vec![block_item(&names, " Doc.", 24)])
+            .iter()
+            .map(|u| u.part)
+            .collect();
+        for part in [
+            Part::Open,
+            Part::Member(Wrapper::Impl),
+            Part::MemberOpen(Wrapper::Impl),
+            Part::Statement(Wrapper::Impl),
+            Part::Close(true),
+            Part::Member(Wrapper::Struct),
+            Part::Member(Wrapper::Enum),
+            Part::Statement(Wrapper::Fn),
+            Part::Close(false),
+        ] {
+            assert!(parts.contains(&part), "no {part:?} in {parts:?}");
+        }
         let strategy = (
             prop::collection::vec(name(), 5..9),
             "[ -~é\\\"]{0,90}",
