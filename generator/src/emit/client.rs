@@ -541,6 +541,32 @@ impl<'a> ClientEmitter<'a> {
                 Err(Error::Api(typed(body, raw)))
             }
 
+            /// The items of page after page: `fetch` gives a page's items and the
+            /// parameters of the next page (`None` after the last). The stream ends
+            /// after the last page, or with the first error.
+            #[allow(dead_code)]
+            fn pages<'a, P, T, E, F, Fut>(first: P, fetch: F) -> impl ::futures::Stream<Item = Result<T, Error<E>>> + 'a
+            where
+                P: 'a,
+                T: 'a,
+                E: 'a,
+                F: Fn(P) -> Fut + 'a,
+                Fut: ::std::future::Future<Output = Result<(Vec<T>, Option<P>), Error<E>>> + 'a,
+            {
+                use ::futures::TryStreamExt as _;
+                ::futures::stream::try_unfold(Some(first), move |state: Option<P>| {
+                    let page = state.map(&fetch);
+                    async move {
+                        let Some(page) = page else {
+                            return Ok(None);
+                        };
+                        let (items, next) = page.await?;
+                        Ok(Some((::futures::stream::iter(items.into_iter().map(Ok::<T, Error<E>>)), next)))
+                    }
+                })
+                .try_flatten()
+            }
+
             /// Append a path parameter, encoded by its codec, to `url`.
             #[allow(dead_code)]
             fn push_path<T: ::serde::Serialize + ?Sized>(url: &mut String, codec: Codec<'_>, value: &T) {
@@ -1033,6 +1059,7 @@ impl<'a> ClientEmitter<'a> {
         let stream = self.stream(
             plan,
             prefix,
+            &arg_decls,
             &stream_args,
             &arg_names,
             &param_fields,
@@ -1072,6 +1099,7 @@ impl<'a> ClientEmitter<'a> {
         &mut self,
         plan: &OperationPlan<'_>,
         prefix: &TokenStream,
+        arg_decls: &[TokenStream],
         stream_args: &[TokenStream],
         arg_names: &[Ident],
         param_fields: &std::collections::HashMap<String, Ident>,
@@ -1236,7 +1264,23 @@ impl<'a> ClientEmitter<'a> {
              It ends with the first error. `params` says where to start.",
             plan.method
         );
+        let page = ident(plan.client.page.as_deref().unwrap_or_default());
+        let page_doc = format!(
+            " One page of [`Client::{name}`]: its items, and the parameters of the next \
+             page (`None` after the last)."
+        );
         let _ = success_ty;
+        let Some(params_ty) = plan.client.params.as_deref().map(ident) else {
+            return skip(self, "it has no optional parameters");
+        };
+        // the page method takes the parameters by value, the others as the method does
+        let page_args = arg_decls.iter().zip(arg_names).map(|(decl, a)| {
+            if a == "params" {
+                quote! { params: #params_ty }
+            } else {
+                decl.clone()
+            }
+        });
         let call_args = arg_names.iter().map(|a| {
             if a == "params" {
                 quote! { &params }
@@ -1247,17 +1291,13 @@ impl<'a> ClientEmitter<'a> {
         quote! {
             #[doc = #doc]
             pub fn #name<'a>(&'a self, #(#stream_args),*) -> impl ::futures::Stream<Item = Result<#item, Error<#error_ty>>> + 'a {
-                use ::futures::TryStreamExt as _;
-                ::futures::stream::try_unfold(Some(params.clone()), move |state| async move {
-                    let Some(params) = state else {
-                        return Ok(None);
-                    };
-                    let page = self.#method(#(#call_args),*).await?.body;
-                    #advance
-                    let page = ::futures::stream::iter(items.into_iter().map(Ok::<_, Error<#error_ty>>));
-                    Ok(Some((page, next)))
-                })
-                .try_flatten()
+                pages(params.clone(), move |params| self.#page(#(#arg_names),*))
+            }
+            #[doc = #page_doc]
+            async fn #page(&self, #(#page_args),*) -> Result<(Vec<#item>, Option<#params_ty>), Error<#error_ty>> {
+                let page = self.#method(#(#call_args),*).await?.body;
+                #advance
+                Ok((items, next))
             }
         }
     }

@@ -92,6 +92,15 @@ pub(crate) struct ClientNames {
     pub raw: String,
     /// The method that follows pages (`…_stream`), when the operation paginates.
     pub stream: Option<String>,
+    /// The private method that asks for one page of the stream (`…_page`).
+    pub page: Option<String>,
+}
+
+/// An operation's companion methods on the client.
+struct Companions {
+    raw: String,
+    stream: Option<String>,
+    page: Option<String>,
 }
 
 /// Names in the server module.
@@ -179,17 +188,16 @@ pub(crate) fn plans(api: &Api) -> Vec<OperationPlan<'_>> {
     for m in methods.values() {
         companions.reserve(m);
     }
-    let companion_names: IndexMap<&str, (String, Option<String>)> = api
+    let companion_names: IndexMap<&str, Companions> = api
         .operations
         .iter()
         .map(|op| {
             let method = &methods[&op.name];
             let raw = companions.unique(&format!("{method}_raw"));
-            let stream = op
-                .pagination
-                .is_some()
-                .then(|| companions.unique(&format!("{method}_stream")));
-            (op.name.as_str(), (raw, stream))
+            let pages = op.pagination.is_some();
+            let stream = pages.then(|| companions.unique(&format!("{method}_stream")));
+            let page = pages.then(|| companions.unique(&format!("{method}_page")));
+            (op.name.as_str(), Companions { raw, stream, page })
         })
         .collect();
     let mut client_namer = Namer::with_reserved(CLIENT_RESERVED);
@@ -251,8 +259,9 @@ pub(crate) fn plans(api: &Api) -> Vec<OperationPlan<'_>> {
                     params: None,
                     success: None,
                     error: None,
-                    raw: companion_names[op.name.as_str()].0.clone(),
-                    stream: companion_names[op.name.as_str()].1.clone(),
+                    raw: companion_names[op.name.as_str()].raw.clone(),
+                    stream: companion_names[op.name.as_str()].stream.clone(),
+                    page: companion_names[op.name.as_str()].page.clone(),
                 },
                 server: ServerNames {
                     inputs: Vec::new(),
