@@ -312,3 +312,51 @@ pub(crate) const INPUT_GROUPS: [(&str, &[ParamLocation]); 3] = [
     ("Query", &[ParamLocation::Query]),
     ("Headers", &[ParamLocation::Header, ParamLocation::Cookie]),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn companion_methods_never_take_an_operations_name() {
+        // `listThings` pages; two other operations are named what its companions
+        // would be called
+        let spec = r#"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      parameters:
+        - {name: page, in: query, schema: {type: integer}}
+        - {name: per_page, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
+  /things/page:
+    get:
+      operationId: listThingsPage
+      responses: {"204": {description: none}}
+  /things/stream:
+    get:
+      operationId: listThingsStream
+      responses: {"204": {description: none}}
+"#;
+        let loaded = crate::loader::load_str(spec, None).expect("loads");
+        let api = crate::ir::lower::lower(&loaded).expect("lowers");
+        let plans = plans(&api);
+        let things = &plans[0].client;
+        assert!(things.stream.is_some() && things.page.is_some(), "it pages");
+        let mut names: Vec<&str> = plans.iter().map(|p| p.method.as_str()).collect();
+        names.extend(plans.iter().map(|p| p.client.raw.as_str()));
+        names.extend(things.stream.as_deref());
+        names.extend(things.page.as_deref());
+        let unique: std::collections::HashSet<&&str> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert_eq!(things.page.as_deref(), Some("list_things_page_2"));
+    }
+}
