@@ -177,24 +177,30 @@ enum Part {
     /// A whole item (or run of items).
     Item,
     /// A block's head with its first member, written as the whole item; its last
-    /// line (the block's `}`) is left out of its layout.
-    Open,
+    /// lines (the `}` of the block, and of the blocks the first member opens when
+    /// it is laid out piece by piece too: how many) are left out of its layout.
+    Open(u8),
     /// A later member, given to rustfmt inside a wrapper block of its block's kind
     /// (`impl W {`, `struct W {`..: rustfmt lays out a member, field or variant the
     /// same in any block, by its indentation alone); the wrapper's first and last
     /// lines are left out of its layout.
     Member(Wrapper),
-    /// A later member of an `impl` or `trait` block laid out statement by
-    /// statement: its head with its first statement, inside `impl W {`; the
-    /// wrapper's first line and the last two (the member's `}` and the wrapper's)
-    /// are left out.
-    MemberOpen(Wrapper),
+    /// A function laid out statement by statement: its signature and `{`, given
+    /// to rustfmt over a stand-in body (`x;`) whose lines are left out of its
+    /// layout (rustfmt lays out a signature the same over any body but an empty
+    /// one); a member's inside `impl W {` or `trait W {` (`Wrapper::Fn`: a
+    /// top-level function's).
+    Head(Wrapper),
     /// A later statement of a function's body (a run of `use` statements goes
     /// with the statement after it: rustfmt sorts them), inside `fn w() {` (within
     /// `impl W {` for a member's); the wrappers' lines are left out.
     Statement(Wrapper),
-    /// A block's closing `}`: a top-level item's, or (`true`) a member's.
-    Close(bool),
+    /// A later arm of a `match` that is the whole body of an `impl` block's only
+    /// method, inside `impl W {\nfn w() {\nmatch x {`; the wrappers' lines are
+    /// left out.
+    Arm,
+    /// A block's closing `}`, this many blocks deep (0: a top-level item's).
+    Close(u8),
 }
 
 /// The kind of block a piece sits in.
@@ -221,9 +227,11 @@ impl Part {
     /// How many blocks deep a unit of this part sits in its item.
     fn depth(self) -> usize {
         match self {
-            Part::Item | Part::Open | Part::Close(_) => 0,
-            Part::Member(_) | Part::MemberOpen(_) | Part::Statement(Wrapper::Fn) => 1,
+            Part::Item | Part::Open(_) | Part::Close(_) => 0,
+            Part::Head(Wrapper::Fn) => 0,
+            Part::Member(_) | Part::Head(_) | Part::Statement(Wrapper::Fn) => 1,
             Part::Statement(_) => 2,
+            Part::Arm => 3,
         }
     }
 
@@ -243,9 +251,18 @@ impl Part {
         };
         match self {
             Part::Item | Part::Close(_) => frame("", "", "", ""),
-            Part::Open => frame("", "", "", "}\n"),
+            Part::Open(1) => frame("", "", "", "}\n"),
+            // a head down to a method's `match` (the only other kind)
+            Part::Open(_) => frame("", "", "", "        }\n    }\n}\n"),
+            Part::Arm => frame(
+                "impl W {\nfn w() {\nmatch x {\n",
+                "}\n}\n}\n",
+                "impl W {\n    fn w() {\n        match x {\n",
+                "        }\n    }\n}\n",
+            ),
             Part::Member(w) => frame(head(w), "}\n", head(w), "}\n"),
-            Part::MemberOpen(w) => frame(head(w), "}\n", head(w), "    }\n}\n"),
+            Part::Head(Wrapper::Fn) => frame("", "x;\n}\n", "", "    x;\n}\n"),
+            Part::Head(w) => frame(head(w), "x;\n}\n}\n", head(w), "        x;\n    }\n}\n"),
             Part::Statement(Wrapper::Impl) => frame(
                 "impl W {\nfn w() {\n",
                 "}\n}\n",
@@ -282,6 +299,10 @@ pub(crate) struct Unit {
     /// The module's inner attributes (they must come first in a file).
     inner: bool,
     part: Part,
+    /// a piece this writer does not write as prettyplease would: its text is
+    /// prettyplease's layout of the piece within its wrappers, what rustfmt is
+    /// given as it is
+    pretty: bool,
 }
 
 impl Unit {
@@ -293,13 +314,25 @@ impl Unit {
     /// Whether a file may start with it: not a module's inner attributes (they
     /// stay first in the module's own file), nor a piece of a block after its head.
     pub(crate) fn may_start_file(&self) -> bool {
-        !self.inner && matches!(self.part, Part::Item | Part::Open)
+        !self.inner && matches!(self.part, Part::Item | Part::Open(_) | Part::Head(Wrapper::Fn))
+    }
+
+    /// What rustfmt or prettyplease is given for it: text that reads as a file
+    /// on its own.
+    fn standalone(&self) -> std::borrow::Cow<'_, str> {
+        if self.pretty {
+            return self.text.as_str().into();
+        }
+        self.part.standalone(&self.text)
     }
 
     /// The unit's shape, where its masks sit in it, and where its doc lines were
     /// left out (each the start of a line of the shape). Units of one shape may
     /// differ in their doc lines.
     fn shape(&self) -> (String, Vec<u32>, Vec<u32>) {
+        if self.pretty {
+            return (self.text.clone(), Vec::new(), Vec::new());
+        }
         let frame = self.part.frame();
         let mut out = String::with_capacity(self.text.len() + 32);
         out.push_str(frame.before);
@@ -372,7 +405,7 @@ pub(crate) fn units(chunks: Vec<TokenStream>) -> Vec<Unit> {
                 run.extend_from_slice(item);
             } else {
                 flush_run(&mut run, &mut out);
-                match split_block(item) {
+                match split_match(item).or_else(|| split_block(item)) {
                     Some(pieces) => out.extend(pieces),
                     None => out.push(unit(item.to_vec(), false, false)),
                 }
@@ -393,11 +426,12 @@ pub(crate) fn hash(units: &[Unit]) -> u64 {
     units.iter().fold(h, |h, u| {
         let tag = match u.part {
             Part::Item => 0,
-            Part::Open => 1,
+            Part::Open(_) => 1,
             Part::Member(_) => 2,
             Part::Close(_) => 3,
-            Part::MemberOpen(_) => 4,
+            Part::Head(_) => 4,
             Part::Statement(_) => 5,
+            Part::Arm => 6,
         };
         super::reuse::fnv64_on(super::reuse::fnv64_on(h, &[tag]), u.text.as_bytes())
     })
@@ -667,14 +701,22 @@ fn written(tokens: &[TokenTree], part: Part, keep: bool) -> (Unit, bool) {
         masks: w.masks,
         inner: false,
         part,
+        pretty: false,
     };
     (unit, w.plain)
 }
 
-/// [`written`], where it is as prettyplease would write it.
+/// [`written`]; where this writer does not write it as prettyplease would,
+/// prettyplease's own layout of the piece, unmasked (as [`unit`] does for a
+/// whole item); `None` where prettyplease cannot read it either.
 fn plain_unit(tokens: &[TokenTree], part: Part) -> Option<Unit> {
-    let (unit, plain) = written(tokens, part, false);
-    plain.then_some(unit)
+    let (mut unit, plain) = written(tokens, part, false);
+    if !plain {
+        unit.text = prettyplease_read(&unit).ok()?;
+        unit.masks.clear();
+        unit.pretty = true;
+    }
+    Some(unit)
 }
 
 /// A block as units: its head with its first member, each later member (a
@@ -687,13 +729,16 @@ fn split_block(item: &[TokenTree]) -> Option<Vec<Unit>> {
     if members.len() < 2 {
         return None;
     }
+    if wrapper == Wrapper::Fn {
+        return by_statement(item, &members, Wrapper::Fn);
+    }
     let mut head = item[..item.len() - 1].to_vec();
     let body = members[0].iter().cloned().collect();
     head.push(TokenTree::Group(proc_macro2::Group::new(
         Delimiter::Brace,
         body,
     )));
-    let mut out = vec![plain_unit(&head, Part::Open)?];
+    let mut out = vec![plain_unit(&head, Part::Open(1))?];
     for member in &members[1..] {
         match member_by_statement(member, wrapper) {
             Some(pieces) => out.extend(pieces),
@@ -701,13 +746,106 @@ fn split_block(item: &[TokenTree]) -> Option<Vec<Unit>> {
         }
     }
     let worth = match wrapper {
-        Wrapper::Struct | Wrapper::Enum => true,
-        _ => out.iter().map(Unit::len).sum::<usize>() >= SPLIT_AT,
+        Wrapper::Impl | Wrapper::Trait => out.iter().map(Unit::len).sum::<usize>() >= SPLIT_AT,
+        _ => true,
     };
     if !worth {
         return None;
     }
-    out.push(close(false));
+    out.push(close(0));
+    Some(out)
+}
+
+/// An `impl` block whose only member is a method whose whole body is a `match`
+/// of two arms or more, as units: the block's head down to the first arm, each
+/// later arm, the three `}`; `None` where it is not such a block, an arm is not
+/// where this can tell, or a piece is not written as prettyplease would.
+fn split_match(item: &[TokenTree]) -> Option<Vec<Unit>> {
+    let (Wrapper::Impl, members) = block(item)? else {
+        return None;
+    };
+    let [method] = members.as_slice() else {
+        return None;
+    };
+    let (Wrapper::Fn, statements) = block(method)? else {
+        return None;
+    };
+    let [body] = statements.as_slice() else {
+        return None;
+    };
+    if word_at(body, 0).as_deref() != Some("match") {
+        return None;
+    }
+    let Some(TokenTree::Group(g)) = body.last() else {
+        return None;
+    };
+    if g.delimiter() != Delimiter::Brace {
+        return None;
+    }
+    let arms = arms(&g.stream().into_iter().collect::<Vec<_>>())?;
+    if arms.len() < 2 {
+        return None;
+    }
+    let group = |tokens: Vec<TokenTree>| {
+        TokenTree::Group(proc_macro2::Group::new(
+            Delimiter::Brace,
+            tokens.into_iter().collect(),
+        ))
+    };
+    let with_last = |outer: &[TokenTree], last: TokenTree| {
+        let mut v = outer[..outer.len() - 1].to_vec();
+        v.push(last);
+        v
+    };
+    let first = with_last(body, group(arms[0].clone()));
+    let method = with_last(method, group(first));
+    let head = with_last(item, group(method));
+    let mut out = vec![plain_unit(&head, Part::Open(3))?];
+    for arm in &arms[1..] {
+        out.push(plain_unit(arm, Part::Arm)?);
+    }
+    out.extend([close(2), close(1), close(0)]);
+    Some(out)
+}
+
+/// A `match`'s arms, each with its comma (a block body's is optional); `None`
+/// where a body may hold a comma this cannot follow (a closure's, a generic
+/// argument list's).
+fn arms(tokens: &[TokenTree]) -> Option<Vec<Vec<TokenTree>>> {
+    let punct =
+        |t: Option<&TokenTree>, c: char| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < tokens.len() {
+        let arrow = (start..tokens.len()).find(|&k| {
+            matches!(&tokens[k], TokenTree::Punct(p) if p.as_char() == '=' && p.spacing() == Spacing::Joint)
+                && punct(tokens.get(k + 1), '>')
+        })?;
+        let body = arrow + 2;
+        let comma = (body..tokens.len()).find(|&k| punct(tokens.get(k), ','));
+        let end = match (&tokens.get(body), comma) {
+            (Some(TokenTree::Group(g)), Some(c))
+                if g.delimiter() == Delimiter::Brace && c == body + 1 =>
+            {
+                c + 1
+            }
+            (Some(TokenTree::Group(g)), None)
+                if g.delimiter() == Delimiter::Brace && body + 1 == tokens.len() =>
+            {
+                tokens.len()
+            }
+            (_, Some(c)) => c + 1,
+            (_, None) => tokens.len(),
+        };
+        if tokens[body..end]
+            .iter()
+            .any(|t| punct(Some(t), '<') || punct(Some(t), '|'))
+        {
+            return None;
+        }
+        out.push(tokens[start..end].to_vec());
+        start = end;
+    }
     Some(out)
 }
 
@@ -719,19 +857,20 @@ fn piece(wrapper: Wrapper) -> Part {
     }
 }
 
-fn close(member: bool) -> Unit {
+/// A block's closing `}`, `depth` blocks deep.
+fn close(depth: u8) -> Unit {
     Unit {
-        text: if member { "    }\n" } else { "}\n" }.into(),
+        text: format!("{}}}\n", "    ".repeat(usize::from(depth))),
         masks: Vec::new(),
         inner: false,
-        part: Part::Close(member),
+        part: Part::Close(depth),
+        pretty: false,
     }
 }
 
-/// A later member of an `impl` or `trait` block as its head with its first
-/// statement, its later statements and its `}`; `None` where it is not a
-/// function with a body of [`STATEMENTS_AT`] statements or more, or a piece is
-/// not written as prettyplease would.
+/// A later member of an `impl` or `trait` block as its head, its statements and
+/// its `}`; `None` where it is not a function with a body of [`STATEMENTS_AT`]
+/// statements or more, or a piece is not written as prettyplease would.
 fn member_by_statement(member: &[TokenTree], wrapper: Wrapper) -> Option<Vec<Unit>> {
     if !matches!(wrapper, Wrapper::Impl | Wrapper::Trait) {
         return None;
@@ -742,16 +881,25 @@ fn member_by_statement(member: &[TokenTree], wrapper: Wrapper) -> Option<Vec<Uni
     if statements.len() < STATEMENTS_AT {
         return None;
     }
-    let mut head = member[..member.len() - 1].to_vec();
-    head.push(TokenTree::Group(proc_macro2::Group::new(
-        Delimiter::Brace,
-        statements[0].iter().cloned().collect(),
-    )));
-    let mut out = vec![plain_unit(&head, Part::MemberOpen(wrapper))?];
-    for statement in &statements[1..] {
+    by_statement(member, &statements, wrapper)
+}
+
+/// A function (a top-level one where `wrapper` is `Fn`, else a member of such a
+/// block) as its head, each statement and its `}`.
+fn by_statement(function: &[TokenTree], statements: &[Vec<TokenTree>], wrapper: Wrapper) -> Option<Vec<Unit>> {
+    let (mut head, plain) = written(&function[..function.len() - 1], Part::Head(wrapper), false);
+    if !plain {
+        return None;
+    }
+    while head.text.ends_with('\n') {
+        head.text.pop();
+    }
+    head.text.push_str(" {\n");
+    let mut out = vec![head];
+    for statement in statements {
         out.push(plain_unit(statement, Part::Statement(wrapper))?);
     }
-    out.push(close(true));
+    out.push(close(u8::from(wrapper != Wrapper::Fn)));
     Some(out)
 }
 
@@ -1494,9 +1642,8 @@ pub(crate) struct Layout {
     /// the shapes not yet given to rustfmt, in order, and their text
     batch: (Vec<u32>, String),
     running: Vec<(Vec<u32>, String, format::Running)>,
-    /// the shape of every block's closing `}` (a top-level item's, a member's),
-    /// once one was added
-    close: [Option<u32>; 2],
+    /// the shape of every block's closing `}`, by depth, once one was added
+    close: [Option<u32>; 3],
     files: Vec<Pending>,
     stats: Stats,
 }
@@ -1508,7 +1655,7 @@ impl Layout {
             shapes: Vec::new(),
             batch: (Vec::new(), String::new()),
             running: Vec::new(),
-            close: [None; 2],
+            close: [None; 3],
             files: Vec::new(),
             stats: Stats::default(),
         }
@@ -1519,10 +1666,10 @@ impl Layout {
         let mut keyed = Vec::with_capacity(units.len());
         for unit in units {
             self.stats.units += 1;
-            if let Part::Close(member) = unit.part {
+            if let Part::Close(depth) = unit.part {
                 // a block's `}`: nothing for rustfmt, one shape for all
                 let shapes = &mut self.shapes;
-                let id = *self.close[usize::from(member)].get_or_insert_with(|| {
+                let id = *self.close[usize::from(depth)].get_or_insert_with(|| {
                     shapes.push(Shape {
                         offsets: Vec::new(),
                         part: unit.part,
@@ -1682,7 +1829,7 @@ impl Layout {
                 let unit = &pending[f].units[u].0;
                 match prettyplease_read(unit) {
                     Ok(laid) => text.push_str(&laid),
-                    Err(_) => text.push_str(&unit.part.standalone(&unit.text)),
+                    Err(_) => text.push_str(&unit.standalone()),
                 }
                 text.push_str(MARK);
                 text.push('\n');
@@ -1736,7 +1883,7 @@ impl Layout {
             let mut text = String::from(super::GENERATED_HEADER);
             let mut starts = Vec::new();
             for (unit, _, _) in &file.units {
-                if !unit.inner && matches!(unit.part, Part::Item | Part::Open) {
+                if !unit.inner && unit.may_start_file() {
                     starts.push(text.len());
                 }
                 text.push_str(&prettyplease_of(unit));
@@ -1771,7 +1918,7 @@ fn prettyplease_read(unit: &Unit) -> Result<String, String> {
     if let Part::Close(_) = unit.part {
         return Ok(unit.text.clone());
     }
-    let file = syn::parse_file(&unit.part.standalone(&unit.text)).map_err(|e| e.to_string())?;
+    let file = syn::parse_file(&unit.standalone()).map_err(|e| e.to_string())?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -2277,12 +2424,23 @@ mod tests {
         let (fields, (variants, statements)): (Vec<_>, (Vec<_>, Vec<_>)) =
             fields.map(|(f, v, s)| (f, (v, s))).unzip();
         let many = std::iter::repeat_n(&statements, 40).flatten();
+        let k_last = members as u64;
         quote! {
             impl #upper { #(#methods)* }
             #[doc = #doc]
             pub struct #upper { #(#fields)* }
             pub enum Choice { #(#variants)* Plain(u8), Other, }
             fn statements() -> usize { #(#many)* 0 }
+            impl ::axum::response::IntoResponse for #upper {
+                fn into_response(self) -> ::axum::response::Response {
+                    match self {
+                        Self::#upper => status_of(200).into_response(),
+                        Self::Other { body } => json_response(400, "application/json", &body),
+                        Self::Plain(e) if e > #k_last => { e.into_response() }
+                        Self::Undocumented(error) => error.into_response()
+                    }
+                }
+            }
         }
     }
 
@@ -2323,15 +2481,19 @@ mod tests {
             .map(|u| u.part)
             .collect();
         for part in [
-            Part::Open,
+            Part::Open(1),
             Part::Member(Wrapper::Impl),
-            Part::MemberOpen(Wrapper::Impl),
+            Part::Head(Wrapper::Impl),
+            Part::Head(Wrapper::Fn),
             Part::Statement(Wrapper::Impl),
-            Part::Close(true),
+            Part::Close(1),
             Part::Member(Wrapper::Struct),
             Part::Member(Wrapper::Enum),
             Part::Statement(Wrapper::Fn),
-            Part::Close(false),
+            Part::Close(0),
+            Part::Open(3),
+            Part::Arm,
+            Part::Close(2),
         ] {
             assert!(parts.contains(&part), "no {part:?} in {parts:?}");
         }
