@@ -4,13 +4,16 @@
 //! *unit* per top-level item: a run of `use`/`mod x;` items is one unit, since
 //! rustfmt sorts within such a run, and a module's inner attributes are another.
 //! Blocks are laid out piece by piece: an `impl` or `trait` block of 4 KiB or
-//! more member by member, a struct field by field, an enum variant by variant, a
-//! function of 4 KiB or more statement by statement, and a later member of such
-//! an `impl` or `trait` block with two statements or more statement by statement
-//! too. The pieces are the block's head with its first member, each later member
-//! inside a one-letter wrapper block of its block's kind (rustfmt lays out a
-//! member, field, variant or statement by its indentation alone), then its `}`.
-//! Doc attributes become `///` lines, as prettyplease prints them.
+//! more member by member, a struct field by field, an enum variant by variant,
+//! a function of two statements or more (a top-level one, or a later member of
+//! such an `impl` or `trait` block) statement by statement, and an `impl` whose
+//! only method is one `match` arm by arm. The pieces are the block's head with
+//! its first member (a function's: its signature and `{`, laid out over a
+//! stand-in body), each later member inside one-letter wrapper blocks of its
+//! block's kind (rustfmt lays out a member, field, variant, statement or arm by
+//! its indentation alone), then its `}`. Doc attributes become `///` lines, as
+//! prettyplease prints them. A piece this writer does not write as prettyplease
+//! would is prettyplease's layout of it within its wrappers, unmasked.
 //!
 //! A unit's *shape* is its text with every identifier, ASCII string literal and
 //! plain integer literal replaced by a placeholder of the same width, and its doc
@@ -280,10 +283,10 @@ impl Part {
     }
 }
 
-/// A block written as text of at least this many bytes is laid out member by
-/// member (an `impl` or `trait` block) or statement by statement (a function).
-/// A struct or enum of two members or more always is: its fields and variants
-/// are where the shapes of a crate's types repeat.
+/// An `impl` or `trait` block written as text of at least this many bytes is
+/// laid out member by member. A struct, enum or function of two members or
+/// statements or more always is: its fields, variants and statements are where
+/// the shapes of a crate repeat.
 const SPLIT_AT: usize = 4 * 1024;
 
 /// A member's body of at least this many statements is laid out statement by
@@ -314,7 +317,11 @@ impl Unit {
     /// Whether a file may start with it: not a module's inner attributes (they
     /// stay first in the module's own file), nor a piece of a block after its head.
     pub(crate) fn may_start_file(&self) -> bool {
-        !self.inner && matches!(self.part, Part::Item | Part::Open(_) | Part::Head(Wrapper::Fn))
+        !self.inner
+            && matches!(
+                self.part,
+                Part::Item | Part::Open(_) | Part::Head(Wrapper::Fn)
+            )
     }
 
     /// What rustfmt or prettyplease is given for it: text that reads as a file
@@ -886,7 +893,11 @@ fn member_by_statement(member: &[TokenTree], wrapper: Wrapper) -> Option<Vec<Uni
 
 /// A function (a top-level one where `wrapper` is `Fn`, else a member of such a
 /// block) as its head, each statement and its `}`.
-fn by_statement(function: &[TokenTree], statements: &[Vec<TokenTree>], wrapper: Wrapper) -> Option<Vec<Unit>> {
+fn by_statement(
+    function: &[TokenTree],
+    statements: &[Vec<TokenTree>],
+    wrapper: Wrapper,
+) -> Option<Vec<Unit>> {
     let (mut head, plain) = written(&function[..function.len() - 1], Part::Head(wrapper), false);
     if !plain {
         return None;
@@ -2306,18 +2317,18 @@ mod tests {
         let pieces = units(chunks.clone());
         assert_eq!(
             pieces.len(),
-            (1 + 29 * 3 + 1) + (1 + 29 + 1),
-            "the impl: head with its first method, each later method's head with its \
-             first statement, its second statement and its `}}`, the block's `}}`; the \
-             trait: head with its first member, 29 members, `}}`"
+            (1 + 29 * 4 + 1) + (1 + 29 + 1),
+            "the impl: head with its first method, each later method's head, its two \
+             statements and its `}}`, the block's `}}`; the trait: head with its first \
+             member, 29 members, `}}`"
         );
         assert!(pieces.iter().all(|u| u.len() < SPLIT_AT));
         let (laid, stats) = lay_out(chunks);
         assert_eq!(stats.units_retried, 0);
-        // the impl: its head, later methods' heads in two widths (doc lines do not
-        // make a shape), one `match` statement for all; the trait: its head, later
-        // members in two widths; the `}`s need no rustfmt
-        assert_eq!(stats.shapes, 7, "{stats:?}");
+        // the impl: its head, later methods' heads and first statements in two
+        // widths (doc lines do not make a shape), one `match` statement for all;
+        // the trait: its head, later members in two widths; the `}`s need no rustfmt
+        assert_eq!(stats.shapes, 9, "{stats:?}");
         if let Some(verdict) = judge(&emitted, &laid) {
             verdict.expect("rustfmt's layout");
             assert!(
