@@ -62,15 +62,21 @@ def run(cmd, cwd=None, env=None, timeout=3600):
         return False, 0.0, str(e)
 
 
-def median_time(cmd_for, runs):
-    """Median wall time of `runs` runs; (None, message) on failure."""
-    times = []
-    for i in range(runs):
-        ok, t, out = run(cmd_for(i))
-        if not ok:
-            return None, first_error(out)
-        times.append(t)
-    return statistics.median(times), ""
+def interleaved(cmds, rounds):
+    """Median wall time of each command over `rounds` rounds, every command once per
+    round in turn; (None, message) for a command that failed (not run again)."""
+    times = {k: [] for k in cmds}
+    errors = {k: "" for k in cmds}
+    for i in range(rounds):
+        for k, cmd_for in cmds.items():
+            if errors[k]:
+                continue
+            ok, t, out = run(cmd_for(i))
+            if ok:
+                times[k].append(t)
+            else:
+                errors[k] = first_error(out)
+    return {k: (None, errors[k]) if errors[k] else (statistics.median(times[k]), "") for k in cmds}
 
 
 def first_error(out):
@@ -196,18 +202,25 @@ def openapi3_input(name):
 
 
 def generation():
-    say("## 1. Generation time (median wall time)")
+    say("## 1. Generation time (median wall time of 5 rounds, each round running every tool once)")
     say()
     rows, results = [], {}
     for name in SPECS:
         spec = spec_path(name)
         out = lambda tool, i: os.path.join(WORK, "gen", tool, name + str(i))  # noqa: E731
-        sf, sf_err = median_time(lambda i: [SPECFORGE, "generate", spec, "--out", out("sf", i), "--crate-name", f"sf-{name}"], 5)
-        sfs, _ = median_time(lambda i: [SPECFORGE, "generate", spec, "--server", "--out", out("sfs", i), "--crate-name", f"sfs-{name}"], 5)
-        oag_rust, oag_rust_err = median_time(lambda i: [OAG, "generate", "-g", "rust", "-i", spec, "-o", out("oag-rust", i), "--skip-validate-spec", "--package-name", f"oag_{name}"], 3)
-        oag_axum, oag_axum_err = median_time(lambda i: [OAG, "generate", "-g", "rust-axum", "-i", spec, "-o", out("oag-axum", i), "--skip-validate-spec", "--package-name", f"oag_axum_{name}"], 3)
         p_in = spec if name == "circleci" else openapi3_input(name)
-        prog, prog_err = median_time(lambda i: [PROGENITOR, "progenitor", "-i", p_in, "-o", out("progenitor", i), "-n", f"prog-{name}", "-v", "0.1.0"], 3)
+        # every tool once per round, round after round: a machine that slows down or
+        # speeds up during the run moves every tool's times alike, not one tool's
+        timed = interleaved({
+            "sf": lambda i: [SPECFORGE, "generate", spec, "--out", out("sf", i), "--crate-name", f"sf-{name}"],
+            "sfs": lambda i: [SPECFORGE, "generate", spec, "--server", "--out", out("sfs", i), "--crate-name", f"sfs-{name}"],
+            "oag_rust": lambda i: [OAG, "generate", "-g", "rust", "-i", spec, "-o", out("oag-rust", i), "--skip-validate-spec", "--package-name", f"oag_{name}"],
+            "oag_axum": lambda i: [OAG, "generate", "-g", "rust-axum", "-i", spec, "-o", out("oag-axum", i), "--skip-validate-spec", "--package-name", f"oag_axum_{name}"],
+            "prog": lambda i: [PROGENITOR, "progenitor", "-i", p_in, "-o", out("progenitor", i), "-n", f"prog-{name}", "-v", "0.1.0"],
+        }, 5)
+        (sf, sf_err), (sfs, _), (oag_rust, oag_rust_err), (oag_axum, oag_axum_err), (prog, prog_err) = (
+            timed[k] for k in ["sf", "sfs", "oag_rust", "oag_axum", "prog"]
+        )
         results[name] = dict(sf=sf, sfs=sfs, oag_rust=oag_rust, oag_axum=oag_axum, prog=prog, errors=dict(oag_rust=oag_rust_err, oag_axum=oag_axum_err, prog=prog_err, sf=sf_err))
         rows.append([name, fmt_s(sf), fmt_s(sfs), f"{fmt_s(oag_rust)} ({ratio(oag_rust, sf)})", f"{fmt_s(oag_axum)} ({ratio(oag_axum, sfs)})", f"{fmt_s(prog)} ({ratio(prog, sf)})"])
     table(["spec", "specforge client", "specforge client+server", "OpenAPI Generator rust (vs client)", "OpenAPI Generator rust-axum (vs client+server)", "progenitor (vs client)"], rows)
@@ -394,7 +407,7 @@ def synthetic(copies):
     return path
 
 
-def startup(spec, runs=3):
+def startup(spec, runs=5):
     """Median time to the first answer over `runs` starts (polled every 10 ms), and the
     RSS after start-up of the median run. A single start varies by a third on this
     machine class (the first of a batch is often the slowest)."""
@@ -439,7 +452,7 @@ def scaling():
     say("## 4. Scaling: Quay replicated 1x to 100x (paths and schemas copied under new names)")
     say()
     say("Growth exponent: log(time ratio) / log(operations ratio) against the previous row; 1.0 is linear. "
-        "Times are medians of three runs (generation at 100x: one run); mock start-up is polled every 10 ms.")
+        "Generation: the median of three runs (at 100x: one run); mock start-up: the median of five starts, polled every 10 ms.")
     say()
     rows, raw = [], []
     for copies in [1, 3, 10, 30, 100]:
