@@ -19,6 +19,7 @@ pub mod cli;
 pub mod journal;
 pub mod options;
 mod paging;
+pub mod process;
 pub mod proxy;
 pub mod respond;
 pub mod serve;

@@ -19,5 +19,6 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    specforge_mock::process::small_pages();
     specforge_mock::cli::run(Cli::parse().args).await
 }

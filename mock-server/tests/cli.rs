@@ -216,3 +216,35 @@ fn an_admin_prefix_over_a_spec_path_or_bad_seed_data_refuses_to_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("seed data for /nowhere"), "{err}");
 }
+
+/// The `THP_enabled` flag of a running process, where the kernel reports it.
+fn huge_pages_allowed(pid: u32) -> Option<bool> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:"))?;
+    Some(line.split_whitespace().nth(1)? != "0")
+}
+
+#[test]
+fn the_mock_runs_without_transparent_huge_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("api.yaml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let (mock, _url) = Mock::start(&spec);
+    // this test's own process is the control: the flag is per process, and
+    // inherited, so a test run that already has it off proves nothing
+    let (ours, theirs) = (
+        huge_pages_allowed(std::process::id()),
+        huge_pages_allowed(mock.child.id()),
+    );
+    if ours != Some(true) {
+        eprintln!(
+            "skipped: this kernel does not report THP_enabled, or the test runs without huge pages"
+        );
+        return;
+    }
+    assert_eq!(
+        theirs,
+        Some(false),
+        "specforge-mock must turn huge pages off"
+    );
+}
