@@ -407,25 +407,27 @@ def synthetic(copies):
     return path
 
 
-def startup(spec, runs=5):
-    """Median time to the first answer over `runs` starts (polled every 10 ms), and the
-    RSS after start-up of the median run. A single start varies by a third on this
-    machine class (the first of a batch is often the slowest)."""
-    results = []
-    for _ in range(runs):
-        port = free_port()
-        start = time.perf_counter()
-        proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=CAP, poll=0.01)
-            t = time.perf_counter() - start
-            if not up:
-                return None, rss_kb(proc.pid) / 1024
-            results.append((t, rss_kb(proc.pid) / 1024))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    results.sort()
+def start_once(spec):
+    """Time to the first answer of one start of the mock (polled every 10 ms) and its
+    RSS then, in MB; (None, RSS) where it did not answer within CAP seconds."""
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen([MOCK, spec, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        up = wait_http(f"http://127.0.0.1:{port}/api/v1/discovery", {"Authorization": "Bearer b"}, timeout=CAP, poll=0.01)
+        t = time.perf_counter() - start
+        return (t if up else None), rss_kb(proc.pid) / 1024
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def median_run(results):
+    """The median of (time, ...) results by time, or the first failed one."""
+    failed = [r for r in results if r[0] is None]
+    if failed:
+        return failed[0]
+    results = sorted(results, key=lambda r: r[0])
     return results[len(results) // 2]
 
 
@@ -452,27 +454,43 @@ def scaling():
     say("## 4. Scaling: Quay replicated 1x to 100x (paths and schemas copied under new names)")
     say()
     say("Growth exponent: log(time ratio) / log(operations ratio) against the previous row; 1.0 is linear. "
-        "Generation: the median of three runs (at 100x: one run); mock start-up: the median of five starts, polled every 10 ms.")
+        "Generation: the median of three runs; mock start-up: the median of five starts, polled every 10 ms. "
+        "Both in rounds, each round running every size once, so that a machine that drifts during the run moves every size alike.")
     say()
-    rows, raw = [], []
-    for copies in [1, 3, 10, 30, 100]:
-        spec = spec_path("quay") if copies == 1 else synthetic(copies)
-        ok, _, out = run([SPECFORGE, "inspect", spec])
-        ops = re.search(r"operations:\s+(\d+)", out)
-        n = int(ops.group(1)) if ops else copies
-        out_dir = os.path.join(WORK, "gen", "scale", str(copies))
-        # the median of three fresh generations up to 30x (the largest once: half a minute)
-        gens = []
-        for _ in range(3 if copies <= 30 else 1):
+    sizes = [1, 3, 10, 30, 100]
+    specs, ops = {}, {}
+    for copies in sizes:
+        specs[copies] = spec_path("quay") if copies == 1 else synthetic(copies)
+        _, _, out = run([SPECFORGE, "inspect", specs[copies]])
+        m = re.search(r"operations:\s+(\d+)", out)
+        ops[copies] = int(m.group(1)) if m else copies
+    # every size once per round, round after round (as in section 1): a machine that
+    # slows down or speeds up during the run moves every size alike, not one size
+    gens = {c: [] for c in sizes}
+    lines = {}
+    for _ in range(3):
+        for copies in sizes:
+            if gens[copies] and not gens[copies][-1][0]:
+                continue  # failed (or stopped at CAP) once: not again
+            out_dir = os.path.join(WORK, "gen", "scale", str(copies))
             shutil.rmtree(out_dir, ignore_errors=True)
-            gens.append(peak_rss_run([SPECFORGE, "generate", spec, "--server", "--out", out_dir], CAP))
-            if not gens[-1][0]:
-                break
-        gens.sort(key=lambda g: (not g[0], g[1]))
-        ok, gen_t, gen_out, gen_rss = gens[len(gens) // 2] if all(g[0] for g in gens) else next(g for g in gens if not g[0])
+            gens[copies].append(peak_rss_run([SPECFORGE, "generate", specs[copies], "--server", "--out", out_dir], CAP))
+            if gens[copies][-1][0]:
+                lines[copies] = rust_lines(out_dir)
+    starts = {c: [] for c in sizes}
+    for _ in range(5):
+        for copies in sizes:
+            if starts[copies] and starts[copies][-1][0] is None:
+                continue
+            starts[copies].append(start_once(specs[copies]))
+    rows, raw = [], []
+    for copies in sizes:
+        n = ops[copies]
+        done = gens[copies]
+        ok, gen_t, gen_out, gen_rss = (median_run([(g[1], g) for g in done])[1] if all(g[0] for g in done)
+                                       else next(g for g in done if not g[0]))
         unformatted = "rustfmt failed" in gen_out or "could not be run" in gen_out
-        lines = rust_lines(out_dir) if ok else 0
-        st, rss = startup(spec)
+        st, rss = median_run(starts[copies])
         prev = raw[-1] if raw else None
         gen_exp = exponent(prev[1], gen_t, prev[0], n) if prev and ok else None
         st_exp = exponent(prev[2], st, prev[0], n) if prev and st else None
@@ -482,7 +500,7 @@ def scaling():
             gen_cell += " (NOT fully formatted)"
         st_cell = fmt_s(st) if st is not None else f"> {CAP} s (stopped)"
         fmt_exp = lambda e: "-" if e is None else f"{e:.2f}"
-        rows.append([f"{copies}x", n, gen_cell, fmt_exp(gen_exp), "-" if gen_rss is None else f"{gen_rss:.0f} MB", lines,
+        rows.append([f"{copies}x", n, gen_cell, fmt_exp(gen_exp), "-" if gen_rss is None else f"{gen_rss:.0f} MB", lines.get(copies, 0),
                      st_cell, fmt_exp(st_exp), f"{rss:.0f} MB"])
     table(["size", "operations", "generate --server", "growth", "generate peak RSS", "generated lines",
            "mock start-up", "growth", "mock RSS after start-up"], rows)
