@@ -593,23 +593,35 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
     let api = generator.api();
     let _ = writeln!(
         out,
-        "generated {} ({} operations, {} types{}) in {} in {:.0?}",
+        "generated {} ({}, {}{}) in {} in {:.0?}",
         generated
             .file("Cargo.toml")
             .and_then(|c| c.lines().find(|l| l.starts_with("name = ")))
             .map(|l| l.trim_start_matches("name = ").trim_matches('"'))
             .unwrap_or("crate"),
-        api.operations.len(),
-        api.types.len(),
+        counted(api.operations.len(), "operation"),
+        counted(api.types.len(), "type"),
         if generated.degradations.is_empty() {
             String::new()
         } else {
-            format!(", {} approximations", generated.degradations.len())
+            format!(
+                ", {}",
+                counted(generated.degradations.len(), "approximation")
+            )
         },
         dir.display(),
         started.elapsed()
     );
     Ok(0)
+}
+
+/// `n` and `noun`, in the plural unless `n` is one ("1 type", "2 types").
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn normalize(
@@ -654,4 +666,14 @@ fn normalize(
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod counted_tests {
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(super::counted(0, "type"), "0 types");
+        assert_eq!(super::counted(1, "approximation"), "1 approximation");
+        assert_eq!(super::counted(118, "operation"), "118 operations");
+    }
 }

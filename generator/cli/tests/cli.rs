@@ -359,7 +359,7 @@ fn generate_reads_options_from_a_config_file_and_refuses_a_bad_one() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).contains("generated circle-ops (1 operations"),
+        text(&o.stdout).contains("generated circle-ops (1 operation, "),
         "{}",
         text(&o.stdout)
     );
