@@ -155,6 +155,16 @@ fn render(ds: &[Diagnostic]) -> String {
         .join("\n")
 }
 
+/// `n` and `noun` for a message, in the plural unless `n` is one ("1 type",
+/// "2 types"); `noun` takes an `s` for its plural.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Escape one JSON pointer reference token (RFC 6901).
 pub fn escape_token(token: &str) -> String {
     let mut out = String::with_capacity(token.len());
@@ -282,4 +292,14 @@ pub(crate) fn walk_places<'v>(
         }
     }
     go(v, &mut Place::default(), f);
+}
+
+#[cfg(test)]
+mod counted_tests {
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(super::counted(0, "type"), "0 types");
+        assert_eq!(super::counted(1, "approximation"), "1 approximation");
+        assert_eq!(super::counted(118, "operation"), "118 operations");
+    }
 }

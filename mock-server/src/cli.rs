@@ -2,6 +2,7 @@
 
 use crate::serve::ServeOptions;
 use crate::{MockOptions, MockState, Shared};
+use specforge::diagnostics::counted;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -278,10 +279,10 @@ pub async fn run(cli: MockArgs) -> ExitCode {
         .map(|a| a.to_string())
         .unwrap_or_default();
     println!(
-        "{} {} ({} operations, {} mode, seed {})",
+        "{} {} ({}, {} mode, seed {})",
         state.api.title,
         state.api.version,
-        state.api.operations.len(),
+        counted(state.api.operations.len(), "operation"),
         if options.dynamic { "dynamic" } else { "static" },
         options.seed
     );
@@ -322,7 +323,7 @@ pub async fn run(cli: MockArgs) -> ExitCode {
                 last = now;
                 match load(&path, &options) {
                     Ok(s) => {
-                        tracing::info!(target: "specforge_mock", "reloaded {} ({} operations)", path.display(), s.api.operations.len());
+                        tracing::info!(target: "specforge_mock", "reloaded {} ({})", path.display(), counted(s.api.operations.len(), "operation"));
                         for w in &s.warnings {
                             tracing::warn!(target: "specforge_mock", "{w}");
                         }

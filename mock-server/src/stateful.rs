@@ -388,9 +388,9 @@ pub fn schema_properties(schema: &Value, defs: &IndexMap<String, Value>) -> Vec<
 pub fn report(state: &MockState) -> String {
     let r = &state.resources;
     let mut out = format!(
-        "stateful: {} resources, {} operations stateless\n",
-        r.resources.len(),
-        r.stateless.len()
+        "stateful: {}, {} stateless\n",
+        specforge::diagnostics::counted(r.resources.len(), "resource"),
+        specforge::diagnostics::counted(r.stateless.len(), "operation")
     );
     for res in &r.resources {
         let ops: Vec<String> = res

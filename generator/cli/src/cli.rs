@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use indexmap::IndexMap;
-use specforge::diagnostics::{Diagnostic, LoadError};
+use specforge::diagnostics::{counted, Diagnostic, LoadError};
 use specforge::ir::{self, Api};
 use specforge::loader;
 use std::io::Write;
@@ -376,10 +376,10 @@ fn validate(spec: &std::path::Path, out: &mut dyn Write) -> Result<u8, LoadError
             let n = api.warnings.len();
             let _ = writeln!(
                 out,
-                "{}: {} operations, {n} warning{}, 0 errors",
+                "{}: {}, {}, 0 errors",
                 spec.display(),
-                api.operations.len(),
-                if n == 1 { "" } else { "s" }
+                counted(api.operations.len(), "operation"),
+                counted(n, "warning")
             );
             Ok(if n == 0 { 0 } else { EXIT_WARNINGS })
         }
@@ -567,10 +567,10 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         }
         let _ = writeln!(
             err,
-            "{} is out of date with {} ({} files); run specforge generate without --check",
+            "{} is out of date with {} ({}); run specforge generate without --check",
             dir.display(),
             spec.display(),
-            differences.len()
+            counted(differences.len(), "file")
         );
         return Ok(1);
     }
@@ -615,15 +615,6 @@ fn generate(args: GenerateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
     Ok(0)
 }
 
-/// `n` and `noun`, in the plural unless `n` is one ("1 type", "2 types").
-fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 fn normalize(
     spec: &std::path::Path,
     strip: bool,
@@ -666,14 +657,4 @@ fn normalize(
         }
     }
     Ok(0)
-}
-
-#[cfg(test)]
-mod counted_tests {
-    #[test]
-    fn counts_are_singular_only_for_one() {
-        assert_eq!(super::counted(0, "type"), "0 types");
-        assert_eq!(super::counted(1, "approximation"), "1 approximation");
-        assert_eq!(super::counted(118, "operation"), "118 operations");
-    }
 }
