@@ -1,11 +1,12 @@
 //! Running `rustfmt`: a text in pieces cut between items (one process per piece,
 //! as many at a time as there are cores; the pieces' layouts joined are the whole
-//! text's), on threads of its own. What is given to it and what becomes of a
+//! text's), on threads of its own; processes loaded ahead of their text
+//! ([`Ready`]), so that a generation's first batch does not wait for start-up. What is given to it and what becomes of a
 //! failure is [`super::layout`]'s.
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// The rustfmt to run: `RUSTFMT` where it is set; else the toolchain's own
 /// binary behind rustup's proxy (`rustup which rustfmt`, asked once per process:
@@ -61,15 +62,87 @@ pub(crate) enum Failure {
 /// rustfmt at work on one text, on threads of its own.
 pub(crate) type Running = std::thread::JoinHandle<Result<String, Failure>>;
 
+/// How many rustfmt processes run at a time: one per core.
+fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// How many rustfmt processes [`Ready`] keeps loaded at most.
+const READY_AT_MOST: usize = 4;
+
+/// rustfmt processes started before there is text for them. Each loads itself
+/// (about 8 ms of a core: a text handed to one already loaded is laid out that
+/// much sooner) while the generator is still emitting, then waits on its stdin.
+/// [`start`] hands them texts; those never handed one are killed when this is
+/// dropped.
+#[derive(Default)]
+pub(crate) struct Ready {
+    /// being started, on a thread of their own (finding rustfmt may ask rustup)
+    starting: Vec<std::thread::JoinHandle<Option<Child>>>,
+    started: Vec<Child>,
+}
+
+impl Ready {
+    /// Start processes, on other threads, until one per core (four at most: a
+    /// batch is rarely cut into more pieces, and each unused one is 8 ms of CPU
+    /// for nothing) is ready or being started.
+    pub(crate) fn fill(&mut self) {
+        for _ in self.starting.len() + self.started.len()..workers().min(READY_AT_MOST) {
+            self.starting
+                .push(std::thread::spawn(|| spawn(&program()).ok()));
+        }
+    }
+
+    /// Whether any are ready or being started.
+    pub(crate) fn waiting(&self) -> bool {
+        !self.starting.is_empty() || !self.started.is_empty()
+    }
+
+    /// Up to `n` of them, each still waiting for its text.
+    fn take(&mut self, n: usize) -> Vec<Child> {
+        for handle in self.starting.drain(..) {
+            if let Ok(Some(child)) = handle.join() {
+                self.started.push(child);
+            }
+        }
+        let mut taken = Vec::new();
+        while taken.len() < n {
+            let Some(mut child) = self.started.pop() else {
+                break;
+            };
+            // one that is gone (killed from outside) is not handed a text
+            match child.try_wait() {
+                Ok(None) => taken.push(child),
+                _ => {
+                    let _ = child.wait();
+                }
+            }
+        }
+        taken
+    }
+}
+
+impl Drop for Ready {
+    fn drop(&mut self) {
+        for mut child in self.take(usize::MAX) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Lay out `text` with rustfmt while the caller goes on: in pieces cut at some of
 /// `cuts` (byte offsets where rustfmt may start afresh: between items, never
-/// inside a run of `use` items), one process per piece, as many at a time as
-/// there are cores; [`wait`] gives the pieces' layouts joined.
-pub(crate) fn start(text: String, cuts: Vec<usize>) -> Running {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
-    std::thread::spawn(move || in_pieces(&text, &cuts, workers, MIN_PIECE))
+/// inside a run of `use` items), one process per piece (those of `ready` first),
+/// as many at a time as there are cores; [`wait`] gives the pieces' layouts
+/// joined.
+pub(crate) fn start(text: String, cuts: Vec<usize>, ready: &mut Ready) -> Running {
+    let workers = workers();
+    let ranges = pieces(text.len(), &cuts, workers, MIN_PIECE);
+    let children = ready.take(ranges.len().min(workers));
+    std::thread::spawn(move || in_pieces(&text, ranges, workers, children))
 }
 
 /// What [`start`] gave.
@@ -81,25 +154,36 @@ pub(crate) fn wait(running: Running) -> Result<String, Failure> {
     })
 }
 
-/// rustfmt over `text` in pieces of `min_piece` bytes at least, `workers` at a time.
+/// rustfmt over `text` cut into `ranges`, `workers` at a time, the first pieces
+/// handed to the `ready` processes.
 fn in_pieces(
     text: &str,
-    cuts: &[usize],
+    ranges: Vec<std::ops::Range<usize>>,
     workers: usize,
-    min_piece: usize,
+    ready: Vec<Child>,
 ) -> Result<String, Failure> {
-    let ranges = pieces(text.len(), cuts, workers, min_piece);
     let program = program();
-    let next = std::sync::Mutex::new(0..ranges.len());
+    let next = std::sync::Mutex::new(
+        (0..ranges.len()).zip(
+            ready
+                .into_iter()
+                .map(Some)
+                .chain(std::iter::repeat_with(|| None)),
+        ),
+    );
     let results: std::sync::Mutex<Vec<Option<Result<String, String>>>> =
         std::sync::Mutex::new(vec![None; ranges.len()]);
     std::thread::scope(|scope| {
         for _ in 0..workers.min(ranges.len()) {
             scope.spawn(|| loop {
-                let Some(j) = next.lock().ok().and_then(|mut it| it.next()) else {
+                let Some((j, child)) = next.lock().ok().and_then(|mut it| it.next()) else {
                     return;
                 };
-                let outcome = run(&program, &text[ranges[j].clone()]);
+                let piece = &text[ranges[j].clone()];
+                let outcome = match child {
+                    Some(child) => feed(child, piece),
+                    None => spawn(&program).and_then(|child| feed(child, piece)),
+                };
                 if let Ok(mut r) = results.lock() {
                     r[j] = Some(outcome);
                 }
@@ -141,15 +225,19 @@ fn pieces(len: usize, items: &[usize], most: usize, min: usize) -> Vec<std::ops:
 
 const NOT_FOUND: &str = "not found: ";
 
-/// One rustfmt run over `source` (stdin to stdout).
-fn run(program: &std::ffi::OsStr, source: &str) -> Result<String, String> {
-    let mut child = Command::new(program)
+/// A rustfmt process waiting for its text on stdin (stdout its layout).
+fn spawn(program: &std::ffi::OsStr) -> Result<Child, String> {
+    Command::new(program)
         .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{NOT_FOUND}{e}"))?;
+        .map_err(|e| format!("{NOT_FOUND}{e}"))
+}
+
+/// `source` laid out by a [`spawn`]ed rustfmt.
+fn feed(mut child: Child, source: &str) -> Result<String, String> {
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
     let input = source.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -163,9 +251,31 @@ fn run(program: &std::ffi::OsStr, source: &str) -> Result<String, String> {
     String::from_utf8(output.stdout).map_err(|e| e.to_string())
 }
 
+/// One rustfmt run over `source` (stdin to stdout).
+#[cfg(test)]
+fn run(program: &std::ffi::OsStr, source: &str) -> Result<String, String> {
+    feed(spawn(program)?, source)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// rustfmt over `text` in pieces of `min_piece` bytes at least, `workers` at a
+    /// time, each process started for its piece.
+    fn laid(
+        text: &str,
+        cuts: &[usize],
+        workers: usize,
+        min_piece: usize,
+    ) -> Result<String, Failure> {
+        in_pieces(
+            text,
+            pieces(text.len(), cuts, workers, min_piece),
+            workers,
+            Vec::new(),
+        )
+    }
 
     #[test]
     fn a_missing_rustfmt_is_told_apart_from_a_rejection() {
@@ -173,7 +283,7 @@ mod tests {
         // tests must not change for each other, so check run() and the message shape
         let e = run(std::ffi::OsStr::new("/nonexistent/rustfmt"), "fn a(){}").unwrap_err();
         assert!(e.starts_with(NOT_FOUND), "{e}");
-        match in_pieces("fn a() { let = ; }", &[], 1, 1) {
+        match laid("fn a() { let = ; }", &[], 1, 1) {
             Err(Failure::Rejected(why)) => assert!(!why.is_empty()),
             Err(Failure::Missing(_)) => {} // no rustfmt on this machine
             Ok(t) => panic!("rustfmt took broken Rust: {t}"),
@@ -225,12 +335,46 @@ mod tests {
             text.push_str(&print(Vec::new(), vec![item]));
         }
         assert!(items.len() > 40, "{} items", items.len());
-        let whole = match in_pieces(&text, &items, 1, usize::MAX) {
+        let whole = match laid(&text, &items, 1, usize::MAX) {
             Err(Failure::Missing(_)) => return, // no rustfmt on this machine
             other => other.expect("rustfmt lays out the client"),
         };
-        let cut = in_pieces(&text, &items, 64, 1).expect("and in pieces");
+        let cut = laid(&text, &items, 64, 1).expect("and in pieces");
         assert_ne!(whole, text, "rustfmt changed nothing");
         assert_eq!(whole, cut);
+    }
+
+    #[test]
+    fn loaded_processes_lay_out_what_fresh_ones_do_and_none_is_left_behind() {
+        let text = "fn a(){let x=1;}\nstruct B{c:u8}\n";
+        let fresh = match laid(text, &[0, 17], 1, 1) {
+            Err(Failure::Missing(_)) => return, // no rustfmt on this machine
+            other => other.expect("rustfmt lays out two items"),
+        };
+        let mut ready = Ready::default();
+        ready.fill();
+        assert!(ready.waiting());
+        let loaded = wait(start(text.to_string(), vec![0, 17], &mut ready));
+        assert_eq!(loaded.expect("a loaded rustfmt lays it out"), fresh);
+        // the text was one piece (below MIN_PIECE): any other loaded process is
+        // still waiting for a text; dropping `ready` kills and reaps them all
+        ready.fill();
+        for handle in ready.starting.drain(..) {
+            if let Ok(Some(child)) = handle.join() {
+                ready.started.push(child);
+            }
+        }
+        let ids: Vec<u32> = ready.started.iter().map(Child::id).collect();
+        assert!(!ids.is_empty(), "fill() loads processes");
+        for id in &ids {
+            assert!(Path::new(&format!("/proc/{id}")).exists(), "{id} waits");
+        }
+        drop(ready);
+        for id in ids {
+            assert!(
+                !Path::new(&format!("/proc/{id}")).exists(),
+                "{id} left behind"
+            );
+        }
     }
 }

@@ -1656,6 +1656,8 @@ pub(crate) struct Layout {
     /// the shape of every block's closing `}`, by depth, once one was added
     close: [Option<u32>; 3],
     files: Vec<Pending>,
+    /// rustfmt processes loaded ahead of the next batch
+    ready: format::Ready,
     stats: Stats,
 }
 
@@ -1668,8 +1670,16 @@ impl Layout {
             running: Vec::new(),
             close: [None; 3],
             files: Vec::new(),
+            ready: format::Ready::default(),
             stats: Stats::default(),
         }
+    }
+
+    /// Have rustfmt processes loaded (one per core, on other threads) before
+    /// the first batch is sent: a batch handed to one that is loaded is laid out
+    /// about 8 ms sooner. For a generation that will send one.
+    pub(crate) fn warm(&mut self) {
+        self.ready.fill();
     }
 
     /// Lay out the file at `path` from its units.
@@ -1732,12 +1742,15 @@ impl Layout {
         self.files.push(Pending { path, units: keyed });
     }
 
-    /// Give rustfmt the shapes added since the last call, on other threads, once
+    /// Give rustfmt the shapes added since the last call, on other threads: at
+    /// once where a process is loaded and waiting ([`Layout::warm`]), else once
     /// they are worth a process of their own (one costs about 10 ms of CPU before
-    /// it formats anything); [`Layout::finish`] gives it the rest.
+    /// it formats anything). Then have processes loaded for the next batch: more
+    /// shapes are to come. [`Layout::finish`] gives it the rest.
     pub(crate) fn send(&mut self) {
-        if self.batch.1.len() >= SEND_AT {
+        if self.batch.1.len() >= SEND_AT || (!self.batch.1.is_empty() && self.ready.waiting()) {
             self.send_now();
+            self.ready.fill();
         }
     }
 
@@ -1754,7 +1767,7 @@ impl Layout {
             starts.push(at);
             at += piece.len();
         }
-        let running = format::start(text.clone(), starts);
+        let running = format::start(text.clone(), starts, &mut self.ready);
         self.running.push((ids, text, running));
     }
 
@@ -1845,7 +1858,7 @@ impl Layout {
                 text.push_str(MARK);
                 text.push('\n');
             }
-            let out = format::wait(format::start(text, starts)).ok();
+            let out = format::wait(format::start(text, starts, &mut self.ready)).ok();
             let laid: Vec<&str> = out
                 .as_deref()
                 .map(|o| o.split(&format!("{MARK}\n")).collect())
@@ -1899,7 +1912,7 @@ impl Layout {
                 }
                 text.push_str(&prettyplease_of(unit));
             }
-            match format::wait(format::start(text.clone(), starts)) {
+            match format::wait(format::start(text.clone(), starts, &mut self.ready)) {
                 Ok(contents) => files.push(GeneratedFile {
                     path: file.path,
                     contents,
@@ -2133,7 +2146,11 @@ mod tests {
             flat(read, &mut b);
             assert_eq!(a, b, "{}", unit.text);
             // rustfmt's own lexer and parser (rustc's) read the same syntax
-            let laid = match format::wait(format::start(unit.text.clone(), Vec::new())) {
+            let laid = match format::wait(format::start(
+                unit.text.clone(),
+                Vec::new(),
+                &mut format::Ready::default(),
+            )) {
                 Err(format::Failure::Missing(_)) => continue,
                 other => other.unwrap_or_else(|e| panic!("rustfmt refuses {}: {e:?}", unit.text)),
             };
@@ -2182,7 +2199,11 @@ mod tests {
         let body = laid
             .strip_prefix(super::super::GENERATED_HEADER)
             .unwrap_or(laid);
-        let again = match format::wait(format::start(laid.to_string(), Vec::new())) {
+        let again = match format::wait(format::start(
+            laid.to_string(),
+            Vec::new(),
+            &mut format::Ready::default(),
+        )) {
             Err(format::Failure::Missing(_)) => return None,
             other => other.expect("rustfmt takes what it laid out"),
         };

@@ -466,9 +466,22 @@ impl Generator {
             .unwrap_or_default();
         let mut printed: Vec<(PathBuf, u64)> = Vec::new();
         let mut laying = layout::Layout::new();
+        if self.rustfmt && previous.is_empty() {
+            // nothing to reuse: rustfmt will run; loaded while the first module is emitted
+            laying.warm();
+        }
+        // the last module's shapes go with finish(): no processes loaded after it
+        let last = if self.server {
+            "src/server.rs"
+        } else if self.client {
+            "src/client.rs"
+        } else {
+            "src/lib.rs"
+        };
         let mut module_files = |module: Vec<(PathBuf, Vec<layout::Unit>)>,
                                 files: &mut Vec<GeneratedFile>|
          -> Result<(), GenerateError> {
+            let is_last = module.first().is_some_and(|(p, _)| p == Path::new(last));
             for (path, units) in module {
                 if !self.rustfmt {
                     files.push(prettyplease_file(path, &units)?);
@@ -489,7 +502,9 @@ impl Generator {
                 }
             }
             // rustfmt lays out this module's new shapes while the next is emitted
-            laying.send();
+            if !is_last {
+                laying.send();
+            }
             Ok(())
         };
         let types = self.rust_types(&mut warnings);
