@@ -95,11 +95,6 @@ impl Ready {
         }
     }
 
-    /// Whether any are ready or being started.
-    pub(crate) fn waiting(&self) -> bool {
-        !self.starting.is_empty() || !self.started.is_empty()
-    }
-
     /// Up to `n` of them, each still waiting for its text.
     fn take(&mut self, n: usize) -> Vec<Child> {
         for handle in self.starting.drain(..) {
@@ -353,7 +348,6 @@ mod tests {
         };
         let mut ready = Ready::default();
         ready.fill();
-        assert!(ready.waiting());
         let loaded = wait(start(text.to_string(), vec![0, 17], &mut ready));
         assert_eq!(loaded.expect("a loaded rustfmt lays it out"), fresh);
         // the text was one piece (below MIN_PIECE): any other loaded process is
