@@ -193,7 +193,7 @@ fn shape(segments: &[PathSegment]) -> String {
 /// by shape once, and each collection looks its list and items up by shape).
 pub fn infer(api: &Api) -> Resources {
     let mut out = Resources::default();
-    let mut claimed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut claimed: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut by_shape: std::collections::HashMap<String, Vec<&Operation>> =
         std::collections::HashMap::new();
     for op in &api.operations {
@@ -204,7 +204,7 @@ pub fn infer(api: &Api) -> Resources {
     }
     let no_ops: Vec<&Operation> = Vec::new();
     for create in api.operations.iter().filter(|o| o.method == Method::Post) {
-        if claimed.contains(create.name.as_str()) {
+        if claimed.contains(&create.name) {
             continue;
         }
         let Some(body) = request_body(create) else {
@@ -301,9 +301,9 @@ pub fn infer(api: &Api) -> Resources {
             // nothing lists or reads what it would create
             continue;
         }
-        for (_, o) in &operations {
-            claimed.insert(api.operation(o).map(|o| o.name.as_str()).unwrap_or(""));
-        }
+        // by name, not through Api::operation (a scan of every operation: once
+        // per resource, that was quadratic)
+        claimed.extend(operations.iter().map(|(_, o)| o.clone()));
         let parents = collection
             .iter()
             .flat_map(|s| &s.parts)
