@@ -1,8 +1,8 @@
 //! Running `rustfmt`: a text in pieces cut between items (one process per piece,
 //! as many at a time as there are cores; the pieces' layouts joined are the whole
 //! text's), on threads of its own; processes loaded ahead of their text
-//! ([`Ready`]), so that a generation's first batch does not wait for start-up. What is given to it and what becomes of a
-//! failure is [`super::layout`]'s.
+//! ([`Ready`]), so that a batch does not wait for their start-up. What is given to
+//! it and what becomes of a failure is [`super::layout`]'s.
 
 use std::io::Write;
 use std::path::Path;
@@ -95,13 +95,18 @@ impl Ready {
         }
     }
 
-    /// Up to `n` of them, each still waiting for its text.
-    fn take(&mut self, n: usize) -> Vec<Child> {
+    /// Wait for those being started (one that could not be started is dropped).
+    fn join_starting(&mut self) {
         for handle in self.starting.drain(..) {
             if let Ok(Some(child)) = handle.join() {
                 self.started.push(child);
             }
         }
+    }
+
+    /// Up to `n` of them, each still waiting for its text.
+    fn take(&mut self, n: usize) -> Vec<Child> {
+        self.join_starting();
         let mut taken = Vec::new();
         while taken.len() < n {
             let Some(mut child) = self.started.pop() else {
@@ -136,7 +141,7 @@ impl Drop for Ready {
 pub(crate) fn start(text: String, cuts: Vec<usize>, ready: &mut Ready) -> Running {
     let workers = workers();
     let ranges = pieces(text.len(), &cuts, workers, MIN_PIECE);
-    let children = ready.take(ranges.len().min(workers));
+    let children = ready.take(ranges.len());
     std::thread::spawn(move || in_pieces(&text, ranges, workers, children))
 }
 
@@ -353,11 +358,7 @@ mod tests {
         // the text was one piece (below MIN_PIECE): any other loaded process is
         // still waiting for a text; dropping `ready` kills and reaps them all
         ready.fill();
-        for handle in ready.starting.drain(..) {
-            if let Ok(Some(child)) = handle.join() {
-                ready.started.push(child);
-            }
-        }
+        ready.join_starting();
         let ids: Vec<u32> = ready.started.iter().map(Child::id).collect();
         assert!(!ids.is_empty(), "fill() loads processes");
         for id in &ids {

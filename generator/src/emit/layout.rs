@@ -1675,8 +1675,8 @@ impl Layout {
         }
     }
 
-    /// Have rustfmt processes loaded (one per core, on other threads) before
-    /// the first batch is sent: a batch handed to one that is loaded is laid out
+    /// Have rustfmt processes loaded ([`format::Ready::fill`], on other threads)
+    /// before the first batch is sent: a batch handed to one that is loaded is laid out
     /// about 8 ms sooner. For a generation that will send one.
     pub(crate) fn warm(&mut self) {
         self.ready.fill();

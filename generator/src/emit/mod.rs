@@ -487,18 +487,11 @@ impl Generator {
             // nothing to reuse: rustfmt will run; loaded while the first module is emitted
             laying.warm();
         }
-        // the last module's shapes go with finish(): no processes loaded after it
-        let last = if self.server {
-            "src/server.rs"
-        } else if self.client {
-            "src/client.rs"
-        } else {
-            "src/lib.rs"
-        };
+        // `last`: the last module's shapes go with finish(), no processes loaded after it
         let mut module_files = |module: Vec<(PathBuf, Vec<layout::Unit>)>,
+                                last: bool,
                                 files: &mut Vec<GeneratedFile>|
          -> Result<(), GenerateError> {
-            let is_last = module.first().is_some_and(|(p, _)| p == Path::new(last));
             for (path, units) in module {
                 if !self.rustfmt {
                     files.push(prettyplease_file(path, &units)?);
@@ -519,7 +512,7 @@ impl Generator {
                 }
             }
             // rustfmt lays out this module's new shapes while the next is emitted
-            if !is_last {
+            if !last {
                 laying.send();
             }
             Ok(())
@@ -536,10 +529,11 @@ impl Generator {
                               head: TokenStream,
                               body: Vec<TokenStream>,
                               limit: usize,
+                              last: bool,
                               files: &mut Vec<_>| {
                 let mut chunks = vec![head];
                 chunks.extend(body);
-                module_files(module_parts(path, chunks, limit), files)
+                module_files(module_parts(path, chunks, limit), last, files)
             };
             let title_doc = format!(" Models of {} {}.", self.api.title, self.api.version);
             module(
@@ -547,6 +541,7 @@ impl Generator {
                 module_head(&title_doc),
                 types_body,
                 self.part_limit,
+                false,
                 &mut files,
             )?;
             let crate_doc = docs::inner_doc_attrs(&[
@@ -599,7 +594,15 @@ impl Generator {
                 mod runtime;
             });
             // lib.rs is small: it goes to rustfmt with the next module's shapes
-            module("src/lib.rs", lib, Vec::new(), usize::MAX, &mut files)?;
+            let lib_last = !self.client && !self.server;
+            module(
+                "src/lib.rs",
+                lib,
+                Vec::new(),
+                usize::MAX,
+                lib_last,
+                &mut files,
+            )?;
             if self.client {
                 let (body, d) = client::ClientEmitter::new(&types)
                     .middleware_feature(true)
@@ -610,6 +613,7 @@ impl Generator {
                     module_head(" The async client."),
                     body,
                     self.part_limit,
+                    !self.server,
                     &mut files,
                 )?;
             }
@@ -618,7 +622,7 @@ impl Generator {
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 degraded.extend(d);
-                module_files(parts, &mut files)?;
+                module_files(parts, true, &mut files)?;
             }
             Ok((files, degraded))
         })?;
