@@ -105,7 +105,7 @@ impl Ready {
     }
 
     /// Up to `n` of them, each still waiting for its text.
-    fn take(&mut self, n: usize) -> Vec<Child> {
+    pub(crate) fn take(&mut self, n: usize) -> Vec<Child> {
         self.join_starting();
         let mut taken = Vec::new();
         while taken.len() < n {
@@ -143,6 +143,27 @@ pub(crate) fn start(text: String, cuts: Vec<usize>, ready: &mut Ready) -> Runnin
     let ranges = pieces(text.len(), &cuts, workers, MIN_PIECE);
     let children = ready.take(ranges.len());
     std::thread::spawn(move || in_pieces(&text, ranges, workers, children))
+}
+
+/// [`start`] on this thread: the pieces' layouts joined. Processes of `ready`
+/// left over are killed.
+pub(crate) fn in_place(
+    text: &str,
+    cuts: &[usize],
+    mut ready: Vec<Child>,
+) -> Result<String, Failure> {
+    let workers = workers();
+    let ranges = pieces(text.len(), cuts, workers, MIN_PIECE);
+    for mut child in ready.split_off(ranges.len().min(ready.len())) {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    in_pieces(text, ranges, workers, ready)
+}
+
+/// How many processes [`start`] runs over a text of about `len` bytes, at most.
+pub(crate) fn processes_for(len: usize) -> usize {
+    (len / MIN_PIECE).clamp(1, workers())
 }
 
 /// What [`start`] gave.

@@ -31,6 +31,19 @@
 //! itself costs it less. Two tokens are never written so that a lexer reads them
 //! as one.
 //!
+//! Shapes that differ only in their words' widths are of one *class*. Where a
+//! batch holds four shapes of a class or more (and the batch is large enough
+//! for a second round to pay), rustfmt is not given each: it is given *brackets*
+//! of up to sixteen of them, sorted by width, each as two texts, every word as
+//! narrow as in the narrowest of its shapes and as wide as in the widest.
+//! rustfmt's choices are whether stretches of text fit widths, and a stretch
+//! only widens as its words do; where both ends come back laid out alike (the
+//! same text between the words, the same lines for doc comments, no line over
+//! rustfmt's width, where it may have kept a construct as written), every shape
+//! of the bracket takes that layout. The shapes of a bracket whose ends differ
+//! go to rustfmt one by one in a second round. Tests lay out units both ways and
+//! compare.
+//!
 //! A layout is trusted only when rustfmt gave back the shape's words in the same
 //! order and kept none of the spacing it never writes (where it cannot format a
 //! construct it keeps it as given: that text, spaced as rustfmt spaces it, is
@@ -46,8 +59,11 @@ use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-/// How much text of new shapes [`Layout::send`] gathers before it starts rustfmt.
-const SEND_AT: usize = 64 * 1024;
+/// How much text of new shapes [`Layout::send`] gathers before it starts rustfmt
+/// (64 KiB before brackets: with them, 128 KiB took Quay client + server from
+/// 188 to 169 ms and CircleCI's from 130 to 122 ms, interleaved; the Woodpecker
+/// client the same).
+const SEND_AT: usize = 128 * 1024;
 
 /// A string literal this long may not fit a line wherever it stands, and rustfmt
 /// keeps a construct it cannot fit as it was written: a unit holding one is
@@ -175,7 +191,7 @@ struct Masked {
 /// Where a unit sits: a top-level item whole, or a piece of a block laid out
 /// piece by piece (the pieces need not fit one rustfmt process, and pieces of one
 /// shape share a layout wherever their blocks are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Part {
     /// A whole item (or run of items).
     Item,
@@ -207,7 +223,7 @@ enum Part {
 }
 
 /// The kind of block a piece sits in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Wrapper {
     Impl,
     Trait,
@@ -333,45 +349,106 @@ impl Unit {
         self.part.standalone(&self.text)
     }
 
-    /// The unit's shape, where its masks sit in it, and where its doc lines were
-    /// left out (each the start of a line of the shape). Units of one shape may
-    /// differ in their doc lines.
+    /// The unit's shape, where its masks sit in it, and the lines of it where its
+    /// doc lines were left out (see [`Unit::class`]).
+    #[cfg(test)]
     fn shape(&self) -> (String, Vec<u32>, Vec<u32>) {
+        let (key, widths, anchors) = self.class();
+        let (shape, offsets) = synthesize(&key, &widths);
+        (shape, offsets, anchors)
+    }
+
+    /// The unit's shape as its *class*: the shape's text with each mask one marker
+    /// (so that shapes differing only in their words' widths are of one class),
+    /// the masks' widths (identifiers, strings and integers, in order), and the
+    /// lines of the shape (numbered from 0) before which its doc lines were left
+    /// out. Units of one shape may differ in their doc lines. A unit whose text
+    /// holds a marker (a Rust file never does: the writer escapes control
+    /// characters in literals) is of no class.
+    fn class(&self) -> (String, Vec<u32>, Vec<u32>) {
         if self.pretty {
             return (self.text.clone(), Vec::new(), Vec::new());
         }
         let frame = self.part.frame();
-        let mut out = String::with_capacity(self.text.len() + 32);
-        out.push_str(frame.before);
-        let mut offsets = Vec::with_capacity(self.masks.len());
+        let mut key = String::with_capacity(self.text.len() + 32);
+        key.push_str(frame.before);
+        let mut line = newlines(frame.before);
+        let mut widths = Vec::with_capacity(self.masks.len());
         let mut anchors = Vec::new();
         let mut at = 0usize;
         for m in &self.masks {
             let (s, e) = (m.start as usize, m.end as usize);
-            out.push_str(&self.text[at..s]);
-            if m.kind == Kind::DocLine {
-                anchors.push(out.len() as u32);
-                at = e;
-                continue;
-            }
-            offsets.push(out.len() as u32);
-            let width = e - s;
-            match m.kind {
-                Kind::Ident => out.extend(std::iter::repeat_n('x', width)),
-                Kind::Str => {
-                    out.push('"');
-                    out.extend(std::iter::repeat_n('x', width - 2));
-                    out.push('"');
-                }
-                Kind::Int => out.extend(std::iter::repeat_n('0', width)),
-                Kind::Doc | Kind::DocLine => {}
-            }
+            let between = &self.text[at..s];
+            line += newlines(between);
+            key.push_str(between);
             at = e;
+            let marker = match m.kind {
+                Kind::DocLine => {
+                    anchors.push(line);
+                    continue;
+                }
+                Kind::Doc => DOC_MARKER,
+                Kind::Ident => IDENT_MARKER,
+                Kind::Str => STR_MARKER,
+                Kind::Int => INT_MARKER,
+            };
+            key.push(marker);
+            if marker != DOC_MARKER {
+                widths.push((e - s) as u32);
+            }
         }
-        out.push_str(&self.text[at..]);
-        out.push_str(frame.after);
-        (out, offsets, anchors)
+        key.push_str(&self.text[at..]);
+        key.push_str(frame.after);
+        (key, widths, anchors)
     }
+}
+
+/// How many lines a text ends (its `\n`s), as a line number.
+fn newlines(text: &str) -> u32 {
+    text.bytes().filter(|&b| b == b'\n').count() as u32
+}
+
+/// What stands for a mask in a class key ([`Unit::class`]): an identifier, a
+/// string literal, an integer literal, a doc comment's text.
+const IDENT_MARKER: char = '\u{1}';
+const STR_MARKER: char = '\u{2}';
+const INT_MARKER: char = '\u{3}';
+const DOC_MARKER: char = '\u{4}';
+
+/// Whether a text holds a class key's marker.
+fn holds_marker(text: &str) -> bool {
+    text.bytes().any(|b| (1..=4).contains(&b))
+}
+
+/// The shape of a class with its masks `widths` wide: each identifier `x`
+/// repeated, each string `"x.."`, each integer `0` repeated, a doc text nothing;
+/// and where each mask sits in it.
+fn synthesize(key: &str, widths: &[u32]) -> (String, Vec<u32>) {
+    let mut out = String::with_capacity(key.len() + widths.iter().sum::<u32>() as usize);
+    let mut offsets = Vec::with_capacity(widths.len());
+    let mut widths = widths.iter().map(|&w| w as usize);
+    let mut at = 0;
+    for (i, c) in key.match_indices([IDENT_MARKER, STR_MARKER, INT_MARKER, DOC_MARKER]) {
+        out.push_str(&key[at..i]);
+        at = i + c.len();
+        offsets.push(out.len() as u32);
+        let c = c.chars().next().unwrap_or(DOC_MARKER);
+        if c == DOC_MARKER {
+            continue;
+        }
+        let width = widths.next().unwrap_or(1);
+        match c {
+            IDENT_MARKER => out.extend(std::iter::repeat_n('x', width)),
+            STR_MARKER => {
+                out.push('"');
+                out.extend(std::iter::repeat_n('x', width.saturating_sub(2)));
+                out.push('"');
+            }
+            _ => out.extend(std::iter::repeat_n('0', width)),
+        }
+    }
+    out.push_str(&key[at..]);
+    (out, offsets)
 }
 
 /// A module's tokens as units: `chunks` of whole items (inner attributes only at
@@ -1566,12 +1643,13 @@ fn ident_end(text: &str, start: usize) -> usize {
 }
 
 /// A shape's layout: rustfmt's text, and where each mask's word goes in it.
+#[derive(Clone)]
 struct Laid {
     text: String,
     /// per mask, the stretch of `text` its word replaces
     slots: Vec<(u32, u32)>,
     /// per line of the shape that starts with a word (or an attribute's `#[`
-    /// and a word), ascending: where it starts in the shape, and where the line
+    /// and a word), ascending: its number in the shape (from 0), and where the line
     /// holding that word starts in `text` and how far that line is indented, if
     /// the word starts it there too (a doc line left out of the shape goes back
     /// there)
@@ -1621,58 +1699,127 @@ impl Laid {
 
 /// What is known of one shape.
 struct Shape {
-    /// where the masks sit in the shape (of the unit that made it)
-    offsets: Vec<u32>,
-    /// what its units are pieces of
-    part: Part,
+    class: u32,
+    /// its masks' widths (see [`Unit::class`])
+    widths: Vec<u32>,
     laid: Option<Laid>,
 }
 
-/// A file being laid out: its units, each with its shape and where its doc
-/// lines were left out of that shape.
+/// A file being laid out: its units, each with its shape and the lines of that
+/// shape before which its doc lines were left out.
 struct Pending {
     path: PathBuf,
     units: Vec<(Unit, u32, Vec<u32>)>,
 }
+
+/// Shapes that differ only in their words' widths (see [`Unit::class`]).
+struct Class {
+    part: Part,
+    key: std::sync::Arc<str>,
+    /// its shapes by their masks' widths
+    shapes: HashMap<Vec<u32>, u32>,
+}
+
+/// What a batch asks rustfmt to lay out: a shape, or a bracket of shapes of one
+/// class, each shape by its id and its masks' widths.
+enum Ask {
+    Shape(u32, Vec<u32>),
+    /// Shapes of one class sent together: rustfmt is given two shapes of that
+    /// class instead of each, every mask as narrow as in the narrowest of them
+    /// and as wide as in the widest. rustfmt decides a layout by whether
+    /// stretches of text fit widths, and a stretch only widens as its words do.
+    /// Where both are laid out alike, with no line over the width rustfmt lays
+    /// out to, each shape between them is laid out that way too (tests lay out
+    /// shapes between two such one by one and compare); else each is given to
+    /// rustfmt on its own, in a second round.
+    Bracket(Vec<(u32, Vec<u32>)>),
+}
+
+/// A batch of shapes for rustfmt, each ask with its class's part and key.
+type Batch = Vec<(Part, std::sync::Arc<str>, Ask)>;
+
+/// What laying out a batch gave: each shape's layout (if one could be trusted),
+/// and how many of its brackets were not alike; or why rustfmt could not be run.
+type Done = Result<(Vec<(u32, Option<Laid>)>, usize), String>;
+
+/// A class with this many shapes in a batch is given to rustfmt as brackets
+/// ([`Ask::Bracket`]): two texts for fewer would save little, and a bracket whose ends
+/// are not alike costs a second round.
+const BRACKET_AT: usize = 4;
+
+/// A batch of less text than this is given to rustfmt shape by shape: brackets
+/// would save it less than the second round costs (a process started, about
+/// 12 ms of a core, and waited for).
+const BRACKETS_FROM: usize = 128 * 1024;
+
+/// A bracket holds at most this many shapes: a class with more is bracketed in
+/// runs of shapes of about the same width.
+const BRACKET_SPAN: usize = 16;
+
+/// The widest line rustfmt lays out (its `max_width`): a bracket with a longer
+/// line in its layout may hold a construct rustfmt kept as written, which a
+/// narrower shape need not be.
+const MAX_WIDTH: usize = 100;
 
 /// Counts of what [`Layout`] did, for tests and benchmarks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Stats {
     /// units laid out
     pub(crate) units: usize,
-    /// distinct shapes rustfmt was given
+    /// distinct shapes among them
     pub(crate) shapes: usize,
+    /// texts rustfmt was given: shapes, and the two ends of each bracket
+    pub(crate) asked: usize,
+    /// brackets rustfmt was given
+    pub(crate) brackets: usize,
+    /// brackets whose two ends were not laid out alike (their shapes were then
+    /// given to rustfmt one by one)
+    pub(crate) brackets_split: usize,
     /// units whose shape's layout was not trusted (laid out one by one)
     pub(crate) units_retried: usize,
 }
 
-/// rustfmt's layout for a crate's files, each distinct shape asked once.
+/// rustfmt's layout for a crate's files, each distinct shape asked once (or once
+/// per class and batch: see [`Ask::Bracket`]).
 pub(crate) struct Layout {
-    memo: HashMap<String, u32>,
+    classes: HashMap<(Part, std::sync::Arc<str>), u32>,
+    class: Vec<Class>,
     shapes: Vec<Shape>,
-    /// the shapes not yet given to rustfmt, in order, and their text
-    batch: (Vec<u32>, String),
-    running: Vec<(Vec<u32>, String, format::Running)>,
+    /// the shapes not yet given to rustfmt, in order, and how long their text is
+    batch: (Vec<u32>, usize),
+    /// batches being laid out, each on a thread of its own
+    running: Vec<std::thread::JoinHandle<Done>>,
     /// the shape of every block's closing `}`, by depth, once one was added
     close: [Option<u32>; 3],
     files: Vec<Pending>,
     /// rustfmt processes loaded ahead of the next batch
     ready: format::Ready,
+    /// a batch of this much text or more is bracketed ([`BRACKETS_FROM`])
+    brackets_from: usize,
     stats: Stats,
 }
 
 impl Layout {
     pub(crate) fn new() -> Self {
         Self {
-            memo: HashMap::new(),
+            classes: HashMap::new(),
+            class: Vec::new(),
             shapes: Vec::new(),
-            batch: (Vec::new(), String::new()),
+            batch: (Vec::new(), 0),
             running: Vec::new(),
             close: [None; 3],
             files: Vec::new(),
             ready: format::Ready::default(),
+            brackets_from: BRACKETS_FROM,
             stats: Stats::default(),
         }
+    }
+
+    /// Bracket batches of `at` bytes or more (tests: of any size, or none).
+    #[cfg(test)]
+    fn brackets_from(mut self, at: usize) -> Self {
+        self.brackets_from = at;
+        self
     }
 
     /// Have rustfmt processes loaded ([`format::Ready::fill`], on other threads)
@@ -1682,6 +1829,30 @@ impl Layout {
         self.ready.fill();
     }
 
+    /// A new shape of class `class`, `widths` wide, laid out as `laid` if known.
+    fn new_shape(&mut self, class: u32, widths: Vec<u32>, laid: Option<Laid>) -> u32 {
+        self.shapes.push(Shape {
+            class,
+            widths,
+            laid,
+        });
+        self.shapes.len() as u32 - 1
+    }
+
+    /// A new class of shapes, not found by its key where `find` is false.
+    fn new_class(&mut self, part: Part, key: std::sync::Arc<str>, find: bool) -> u32 {
+        let id = self.class.len() as u32;
+        if find {
+            self.classes.insert((part, key.clone()), id);
+        }
+        self.class.push(Class {
+            part,
+            key,
+            shapes: HashMap::new(),
+        });
+        id
+    }
+
     /// Lay out the file at `path` from its units.
     pub(crate) fn add(&mut self, path: PathBuf, units: Vec<Unit>) {
         let mut keyed = Vec::with_capacity(units.len());
@@ -1689,51 +1860,52 @@ impl Layout {
             self.stats.units += 1;
             if let Part::Close(depth) = unit.part {
                 // a block's `}`: nothing for rustfmt, one shape for all
-                let shapes = &mut self.shapes;
-                let id = *self.close[usize::from(depth)].get_or_insert_with(|| {
-                    shapes.push(Shape {
-                        offsets: Vec::new(),
-                        part: unit.part,
-                        laid: Some(Laid {
+                let id = match self.close[usize::from(depth)] {
+                    Some(id) => id,
+                    None => {
+                        let class = self.new_class(unit.part, "".into(), false);
+                        let laid = Laid {
                             text: unit.text.clone(),
                             slots: Vec::new(),
                             lines: Vec::new(),
-                        }),
-                    });
-                    shapes.len() as u32 - 1
-                });
+                        };
+                        let id = self.new_shape(class, Vec::new(), Some(laid));
+                        self.close[usize::from(depth)] = Some(id);
+                        id
+                    }
+                };
                 keyed.push((unit, id, Vec::new()));
                 continue;
             }
-            let (shape, offsets, anchors) = unit.shape();
-            let known = if unit.inner {
-                None
-            } else {
-                self.memo.get(&shape).copied().filter(|&id| {
-                    let known = &self.shapes[id as usize];
-                    known.offsets == offsets && known.part == unit.part
-                })
+            if holds_marker(&unit.text) {
+                // not to be told from a mask: laid out on its own (a retry)
+                let class = self.new_class(unit.part, "".into(), false);
+                let id = self.new_shape(class, Vec::new(), None);
+                keyed.push((unit, id, Vec::new()));
+                continue;
+            }
+            let (key, widths, anchors) = unit.class();
+            let probe: (Part, std::sync::Arc<str>) = (unit.part, key.into());
+            // a module's inner attributes are never shared: they go first
+            let found = self.classes.get(&probe).copied().filter(|_| !unit.inner);
+            let class = match found {
+                Some(class) => class,
+                None => self.new_class(probe.0, probe.1, !unit.inner),
             };
-            let id = match known {
-                Some(id) => id,
+            let id = match self.class[class as usize].shapes.get(&widths) {
+                Some(&id) => id,
                 None => {
-                    let id = self.shapes.len() as u32;
-                    self.shapes.push(Shape {
-                        offsets,
-                        part: unit.part,
-                        laid: None,
-                    });
-                    let (ids, text) = &mut self.batch;
-                    let piece = format!("{shape}{MARK}\n");
+                    let len =
+                        self.class[class as usize].key.len() + widths.iter().sum::<u32>() as usize;
+                    let id = self.new_shape(class, widths.clone(), None);
+                    self.class[class as usize].shapes.insert(widths, id);
+                    let (ids, size) = &mut self.batch;
                     if unit.inner {
-                        // inner attributes come first in what rustfmt reads
                         ids.insert(0, id);
-                        text.insert_str(0, &piece);
                     } else {
                         ids.push(id);
-                        text.push_str(&piece);
-                        self.memo.entry(shape).or_insert(id);
                     }
+                    *size += len + MARK.len() + 1;
                     id
                 }
             };
@@ -1749,27 +1921,80 @@ impl Layout {
     /// have processes loaded for the next batch: more shapes are to come.
     /// [`Layout::finish`] gives it the rest.
     pub(crate) fn send(&mut self) {
-        if self.batch.1.len() >= SEND_AT {
+        if self.batch.1 >= SEND_AT {
             self.send_now();
             self.ready.fill();
         }
     }
 
+    /// The batch to rustfmt, laid out on a thread of its own: each class's shapes
+    /// in it as a bracket where there are [`BRACKET_AT`] or more, else each shape.
     fn send_now(&mut self) {
-        let (ids, text) = std::mem::take(&mut self.batch);
+        let (ids, size) = std::mem::take(&mut self.batch);
         if ids.is_empty() {
             return;
         }
         self.stats.shapes += ids.len();
-        // where each shape starts: rustfmt may be given the text in pieces cut there
-        let mut starts = Vec::with_capacity(ids.len());
-        let mut at = 0;
-        for piece in text.split_inclusive(&format!("{MARK}\n")) {
-            starts.push(at);
-            at += piece.len();
+        let bracket_at = if size >= self.brackets_from {
+            BRACKET_AT
+        } else {
+            usize::MAX
+        };
+        // the batch's shapes by class, in the order each class came first
+        let mut order: Vec<u32> = Vec::new();
+        let mut of_class: HashMap<u32, Vec<u32>> = HashMap::new();
+        for id in ids {
+            let class = self.shapes[id as usize].class;
+            of_class
+                .entry(class)
+                .or_insert_with(|| {
+                    order.push(class);
+                    Vec::new()
+                })
+                .push(id);
         }
-        let running = format::start(text.clone(), starts, &mut self.ready);
-        self.running.push((ids, text, running));
+        let mut batch: Batch = Vec::with_capacity(order.len());
+        // about how long the text of the first round is
+        let mut len = 0;
+        for class in order {
+            let ids = of_class.remove(&class).unwrap_or_default();
+            let Class { part, key, .. } = &self.class[class as usize];
+            let shape = |id: u32| (id, self.shapes[id as usize].widths.clone());
+            if ids.len() < bracket_at {
+                for id in ids {
+                    let (id, widths) = shape(id);
+                    len += key.len() + widths.iter().sum::<u32>() as usize;
+                    batch.push((*part, key.clone(), Ask::Shape(id, widths)));
+                }
+            } else {
+                // brackets of shapes of about the same width, so that a width where
+                // rustfmt lays them out otherwise splits one bracket, not all
+                let mut shapes: Vec<(u32, Vec<u32>)> = ids.into_iter().map(shape).collect();
+                shapes.sort_by_key(|(_, widths)| widths.iter().sum::<u32>());
+                let n = shapes.len().div_ceil(BRACKET_SPAN);
+                let size = shapes.len().div_ceil(n);
+                while !shapes.is_empty() {
+                    let rest = shapes.split_off(size.min(shapes.len()));
+                    len += 2 * key.len();
+                    batch.push((*part, key.clone(), Ask::Bracket(shapes)));
+                    shapes = rest;
+                }
+            }
+        }
+        self.stats.brackets += batch
+            .iter()
+            .filter(|(_, _, ask)| matches!(ask, Ask::Bracket(_)))
+            .count();
+        self.stats.asked += batch
+            .iter()
+            .map(|(_, _, ask)| match ask {
+                Ask::Shape(..) => 1,
+                Ask::Bracket(_) => 2,
+            })
+            .sum::<usize>();
+        let ready = self.ready.take(format::processes_for(len));
+        self.running
+            .push(std::thread::spawn(move || lay_batch(batch, ready)));
     }
 
     /// Every file laid out: rustfmt's layout where it could be had, prettyplease's
@@ -1779,21 +2004,17 @@ impl Layout {
         self.send_now();
         let mut warnings = Vec::new();
         let mut missing = None;
-        for (ids, input, running) in std::mem::take(&mut self.running) {
-            match format::wait(running) {
-                Ok(output) => {
-                    let inputs: Vec<&str> = input.split(&format!("{MARK}\n")).collect();
-                    let outputs: Vec<&str> = output.split(&format!("{MARK}\n")).collect();
-                    if inputs.len() != outputs.len() {
-                        continue;
-                    }
-                    for ((id, i), o) in ids.iter().zip(inputs).zip(outputs) {
-                        let shape = &mut self.shapes[*id as usize];
-                        shape.laid = lay(i, o, &shape.offsets).and_then(|l| l.cut(shape.part));
+        for running in std::mem::take(&mut self.running) {
+            match running.join() {
+                Ok(Ok((laid, split))) => {
+                    self.stats.brackets_split += split;
+                    for (id, laid) in laid {
+                        self.shapes[id as usize].laid = laid;
                     }
                 }
-                Err(format::Failure::Missing(why)) => missing = Some(why),
-                Err(format::Failure::Rejected(_)) => {}
+                Ok(Err(why)) => missing = Some(why),
+                // nothing laid out: each unit is retried
+                Err(_) => {}
             }
         }
         let pending = std::mem::take(&mut self.files);
@@ -1937,6 +2158,99 @@ impl Layout {
     }
 }
 
+/// A batch laid out by rustfmt (the first round's processes handed over): every
+/// shape and both ends of every bracket; then, in a second round, the shapes of
+/// each bracket whose ends were not laid out alike.
+fn lay_batch(batch: Batch, ready: Vec<std::process::Child>) -> Done {
+    // the first round's texts: what each stands for, and where its masks sit
+    let mut texts: Vec<(Part, Option<u32>, Vec<u32>, String)> = Vec::new();
+    for (part, key, ask) in &batch {
+        match ask {
+            Ask::Shape(id, widths) => {
+                let (text, offsets) = synthesize(key, widths);
+                texts.push((*part, Some(*id), offsets, text));
+            }
+            Ask::Bracket(shapes) => {
+                for wide in [false, true] {
+                    let mut widths = shapes[0].1.clone();
+                    for (_, own) in &shapes[1..] {
+                        for (w, &o) in widths.iter_mut().zip(own) {
+                            *w = if wide { (*w).max(o) } else { (*w).min(o) };
+                        }
+                    }
+                    let (text, offsets) = synthesize(key, &widths);
+                    texts.push((*part, None, offsets, text));
+                }
+            }
+        }
+    }
+    let mut laid = lay_texts(&texts, ready)?.into_iter();
+    let mut out = Vec::new();
+    let mut alone = Vec::new();
+    let mut split = 0;
+    for (part, key, ask) in batch {
+        match ask {
+            Ask::Shape(id, _) => out.push((id, laid.next().flatten())),
+            Ask::Bracket(shapes) => match (laid.next().flatten(), laid.next().flatten()) {
+                (Some(narrow), Some(wide)) if alike(&narrow, &wide) => {
+                    out.extend(shapes.into_iter().map(|(id, _)| (id, Some(wide.clone()))));
+                }
+                _ => {
+                    split += 1;
+                    for (id, widths) in shapes {
+                        let (text, offsets) = synthesize(&key, &widths);
+                        alone.push((part, Some(id), offsets, text));
+                    }
+                }
+            },
+        }
+    }
+    if !alone.is_empty() {
+        let laid = lay_texts(&alone, Vec::new())?;
+        out.extend(alone.iter().zip(laid).filter_map(|(t, l)| Some((t.1?, l))));
+    }
+    Ok((out, split))
+}
+
+/// rustfmt's layout of each text (its part, whether it is a bracket's end (no
+/// shape id), where its masks sit, the text) where it can be trusted; a bracket's
+/// end with a line wider than [`MAX_WIDTH`] is not. Nothing where rustfmt refused
+/// them; why, where it could not be run.
+fn lay_texts(
+    texts: &[(Part, Option<u32>, Vec<u32>, String)],
+    ready: Vec<std::process::Child>,
+) -> Result<Vec<Option<Laid>>, String> {
+    let mut input = String::new();
+    let mut starts = Vec::with_capacity(texts.len());
+    for (_, _, _, text) in texts {
+        starts.push(input.len());
+        input.push_str(text);
+        input.push_str(MARK);
+        input.push('\n');
+    }
+    let output = match format::in_place(&input, &starts, ready) {
+        Ok(output) => output,
+        Err(format::Failure::Missing(why)) => return Err(why),
+        Err(format::Failure::Rejected(_)) => return Ok(vec![None; texts.len()]),
+    };
+    let sep = format!("{MARK}\n");
+    let outputs: Vec<&str> = output.split(&sep).collect();
+    if outputs.len() != texts.len() + 1 {
+        return Ok(vec![None; texts.len()]);
+    }
+    Ok(texts
+        .iter()
+        .zip(input.split(&sep))
+        .zip(outputs)
+        .map(|(((part, id, offsets, _), i), o)| {
+            let fits = id.is_some() || o.lines().all(|l| l.chars().count() <= MAX_WIDTH);
+            lay(i, o, offsets)
+                .and_then(|l| l.cut(*part))
+                .filter(|_| fits)
+        })
+        .collect())
+}
+
 /// prettyplease's layout of a unit's [`Part::standalone`] text (parsed again), or
 /// why it does not parse.
 fn prettyplease_read(unit: &Unit) -> Result<String, String> {
@@ -2002,7 +2316,7 @@ fn lay(input: &str, output: &str, offsets: &[u32]) -> Option<Laid> {
     // the lines a doc line may go back before
     let mut lines = Vec::new();
     let starts = std::iter::once(0).chain(input.match_indices('\n').map(|(i, _)| i + 1));
-    for line in starts {
+    for (n, line) in starts.enumerate() {
         let Some(word) = (line < input.len())
             .then(|| anchor_word(input, line))
             .flatten()
@@ -2019,7 +2333,7 @@ fn lay(input: &str, output: &str, offsets: &[u32]) -> Option<Laid> {
             continue;
         };
         if indent.bytes().all(|c| c == b' ') {
-            lines.push((line as u32, starts as u32, indent.len() as u32));
+            lines.push((n as u32, starts as u32, indent.len() as u32));
         }
     }
     Some(Laid {
@@ -2027,6 +2341,31 @@ fn lay(input: &str, output: &str, offsets: &[u32]) -> Option<Laid> {
         slots,
         lines,
     })
+}
+
+/// Whether two layouts of one class are alike: the same text between their words,
+/// and doc lines going back before the same lines at the same indentation.
+fn alike(a: &Laid, b: &Laid) -> bool {
+    if a.slots.len() != b.slots.len() || a.lines.len() != b.lines.len() {
+        return false;
+    }
+    let (mut at_a, mut at_b) = (0usize, 0usize);
+    for (&(sa, ea), &(sb, eb)) in a.slots.iter().zip(&b.slots) {
+        if a.text[at_a..sa as usize] != b.text[at_b..sb as usize] {
+            return false;
+        }
+        (at_a, at_b) = (ea as usize, eb as usize);
+    }
+    if a.text[at_a..] != b.text[at_b..] {
+        return false;
+    }
+    // the text between words is the same and no word holds a line break: a line
+    // of one is the line of the other with as many breaks before it
+    let line_of = |laid: &Laid, at: u32| newlines(&laid.text[..at as usize]);
+    a.lines
+        .iter()
+        .zip(&b.lines)
+        .all(|(x, y)| x.0 == y.0 && x.2 == y.2 && line_of(a, x.1) == line_of(b, y.1))
 }
 
 /// `laid` with `unit`'s own words and doc lines (at `docs`: see [`Laid::places`])
@@ -2228,11 +2567,78 @@ mod tests {
         }))
     }
 
+    /// The chunks laid out as one file, with classes of four shapes or more
+    /// bracketed however little text there is.
     fn lay_out(chunks: Vec<TokenStream>) -> (String, Stats) {
-        let mut layout = Layout::new();
+        lay_out_bracketing(chunks, 0)
+    }
+
+    fn lay_out_bracketing(chunks: Vec<TokenStream>, from: usize) -> (String, Stats) {
+        let mut layout = Layout::new().brackets_from(from);
         layout.add("src/x.rs".into(), units(chunks));
         let (mut files, _, _, stats) = layout.finish();
         (files.remove(0).contents, stats)
+    }
+
+    #[test]
+    fn a_bracket_lays_out_every_shape_between_its_ends_as_rustfmt_does() {
+        // names of 1 to 40 letters: many shapes of each class, some laid out on
+        // one line, some past the widths where rustfmt breaks a chain, a call or
+        // a signature
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut name = |most: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 1 + (seed % most) as usize;
+            let word: String = (0..len)
+                .map(|i| (b'a' + ((seed >> (i % 60)) % 26) as u8) as char)
+                .collect();
+            format_ident!("q{}", word)
+        };
+        let methods: Vec<TokenStream> = (0..60)
+            .map(|_| {
+                let (m, a, b, t, v, r) =
+                    (name(30), name(12), name(12), name(20), name(25), name(10));
+                quote! {
+                    /// Calls the server.
+                    pub async fn #m(&self, #a: &str, #b: u64) -> Result<#t, Error<#v>> {
+                        let #r = self.send(#a, #b).await.map_err(Error::#v)?;
+                        Ok(#r)
+                    }
+                }
+            })
+            .collect();
+        let mut chunks = vec![quote! { impl Client { #(#methods)* } }];
+        for _ in 0..40 {
+            let (f, t, s, r) = (name(30), name(40), name(40), name(8));
+            chunks.push(quote! {
+                async fn #f(api: &A, request: Request) -> Result<Response, Response> {
+                    let (parts, path, #r) = begin(&*api, request, #t, #s).await?;
+                    Ok(answer(parts, path, #r))
+                }
+            });
+        }
+        for _ in 0..30 {
+            let (n, f, t) = (name(40), name(40), name(40));
+            chunks.push(quote! {
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #n { pub #f: Option<#t> }
+            });
+        }
+        let emitted: TokenStream = chunks.iter().cloned().collect();
+        let (bracketed, stats) = lay_out(chunks.clone());
+        assert!(stats.asked < stats.shapes, "{stats:?}");
+        assert!(
+            stats.brackets > stats.brackets_split && stats.brackets_split > 0,
+            "brackets alike and not: {stats:?}"
+        );
+        let (alone, by_shape) = lay_out_bracketing(chunks, usize::MAX);
+        assert_eq!((by_shape.asked, by_shape.brackets), (by_shape.shapes, 0));
+        assert_eq!(bracketed, alone, "bracketed and shape by shape");
+        if let Some(verdict) = judge(&emitted, &bracketed) {
+            verdict.expect("rustfmt's layout");
+        }
     }
 
     #[test]
@@ -2546,7 +2952,9 @@ mod tests {
             chunks.push(item(&turned, &text, &doc, n));
             chunks.push(block_item(&names, &doc, 24));
             let emitted: TokenStream = chunks.iter().cloned().collect();
-            let (laid, _) = lay_out(chunks);
+            let (laid, _) = lay_out(chunks.clone());
+            let (alone, _) = lay_out_bracketing(chunks, usize::MAX);
+            prop_assert_eq!(&laid, &alone, "bracketed and shape by shape");
             match judge(&emitted, &laid) {
                 None => Ok(()),
                 Some(verdict) => verdict.map_err(TestCaseError::fail),
