@@ -139,10 +139,8 @@ impl Drop for Ready {
 /// as many at a time as there are cores; [`wait`] gives the pieces' layouts
 /// joined.
 pub(crate) fn start(text: String, cuts: Vec<usize>, ready: &mut Ready) -> Running {
-    let workers = workers();
-    let ranges = pieces(text.len(), &cuts, workers, MIN_PIECE);
-    let children = ready.take(ranges.len());
-    std::thread::spawn(move || in_pieces(&text, ranges, workers, children))
+    let children = ready.take(pieces(text.len(), &cuts, workers(), MIN_PIECE).len());
+    std::thread::spawn(move || in_place(&text, &cuts, children))
 }
 
 /// [`start`] on this thread: the pieces' layouts joined. Processes of `ready`

@@ -61,7 +61,7 @@ use std::path::PathBuf;
 
 /// How much text of new shapes [`Layout::send`] gathers before it starts rustfmt
 /// (64 KiB before brackets: with them, 128 KiB took Quay client + server from
-/// 188 to 169 ms and CircleCI's from 130 to 122 ms, interleaved; the Woodpecker
+/// 181 to 169 ms and CircleCI's from 144 to 122 ms, interleaved; the Woodpecker
 /// client the same).
 const SEND_AT: usize = 128 * 1024;
 
