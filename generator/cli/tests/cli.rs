@@ -492,12 +492,15 @@ fn regenerating_an_unchanged_spec_runs_rustfmt_on_nothing_and_an_edited_file_is_
     }
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("calls");
+    let given = dir.path().join("given");
     let wrapper = dir.path().join("rustfmt-wrapper");
+    // each call's first argument, and every byte it is given
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\necho \"$1\" >> '{}'\nexec rustfmt \"$@\"\n",
-            log.display()
+            "#!/bin/sh\necho \"$1\" >> '{}'\ntee -a '{}' | rustfmt \"$@\"\n",
+            log.display(),
+            given.display()
         ),
     )
     .unwrap();
@@ -507,6 +510,7 @@ fn regenerating_an_unchanged_spec_runs_rustfmt_on_nothing_and_an_edited_file_is_
     let out_dir = dir.path().join("crate");
     let generate = |extra: &[&str]| {
         let _ = std::fs::remove_file(&log);
+        let _ = std::fs::remove_file(&given);
         let out = bin()
             .args(["generate", "--server", "--out"])
             .arg(&out_dir)
@@ -517,25 +521,26 @@ fn regenerating_an_unchanged_spec_runs_rustfmt_on_nothing_and_an_edited_file_is_
             .unwrap();
         let calls = std::fs::read_to_string(&log).unwrap_or_default();
         let formatted = calls.lines().filter(|l| *l == "--edition").count();
-        (out, formatted)
+        let bytes = std::fs::metadata(&given).map_or(0, |m| m.len());
+        (out, (formatted, bytes))
     };
     let (out, first) = generate(&[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        first >= 4,
-        "types, client, server, lib: {first} rustfmt runs"
+        first.0 >= 1 && first.1 > 0,
+        "types, client, server, lib: {first:?} rustfmt runs and bytes"
     );
     let server = std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap();
     let (out, second) = generate(&[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(second, 0, "nothing changed, nothing to lay out");
+    assert_eq!(second, (0, 0), "nothing changed, nothing to lay out");
     assert_eq!(
         std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap(),
         server
     );
     let (out, checked) = generate(&["--check"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(checked, 0);
+    assert_eq!(checked, (0, 0));
     // a file edited by hand is laid out again, and only that one
     std::fs::write(
         out_dir.join("src/server.rs"),
@@ -546,12 +551,13 @@ fn regenerating_an_unchanged_spec_runs_rustfmt_on_nothing_and_an_edited_file_is_
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let (out, third) = generate(&[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // that file alone: one run, or one per piece where it is cut for the cores,
-    // and as many again for the shapes of brackets whose ends were not alike
+    // that file's shapes alone: one run, or one per piece where they are cut for
+    // the cores, and as many again for the shapes of brackets whose ends were not
+    // alike; less text than the crate's
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert!(
-        (1..=2 * cores).contains(&third) && third < first,
-        "{third} runs for one file (of {first} for the crate)"
+        (1..=2 * cores).contains(&third.0) && third.1 < first.1,
+        "{third:?} runs and bytes for one file (of {first:?} for the crate)"
     );
     assert_eq!(
         std::fs::read_to_string(out_dir.join("src/server.rs")).unwrap(),
