@@ -161,7 +161,12 @@ pub(crate) fn in_place(
 
 /// How many processes [`start`] runs over a text of about `len` bytes, at most.
 pub(crate) fn processes_for(len: usize) -> usize {
-    (len / MIN_PIECE).clamp(1, workers())
+    piece_count(len, workers(), MIN_PIECE)
+}
+
+/// Into how many pieces [`pieces`] cuts a text of `len` bytes where cuts allow.
+fn piece_count(len: usize, most: usize, min: usize) -> usize {
+    (len / min.max(1)).clamp(1, most.max(1))
 }
 
 /// What [`start`] gave.
@@ -227,7 +232,7 @@ fn in_pieces(
 /// Where to cut a text of `len` bytes: at most `most` pieces of about equal size,
 /// none under `min` bytes, each starting at one of `items` (ascending offsets).
 fn pieces(len: usize, items: &[usize], most: usize, min: usize) -> Vec<std::ops::Range<usize>> {
-    let n = (len / min.max(1)).clamp(1, most.max(1));
+    let n = piece_count(len, most, min);
     let mut cuts = vec![0];
     for k in 1..n {
         let target = len * k / n;

@@ -414,10 +414,16 @@ const IDENT_MARKER: char = '\u{1}';
 const STR_MARKER: char = '\u{2}';
 const INT_MARKER: char = '\u{3}';
 const DOC_MARKER: char = '\u{4}';
+const MARKERS: [char; 4] = [IDENT_MARKER, STR_MARKER, INT_MARKER, DOC_MARKER];
 
 /// Whether a text holds a class key's marker.
 fn holds_marker(text: &str) -> bool {
-    text.bytes().any(|b| (1..=4).contains(&b))
+    text.contains(MARKERS)
+}
+
+/// About how long the shape of a class `key` is with its masks `widths` wide.
+fn shape_len(key: &str, widths: &[u32]) -> usize {
+    key.len() + widths.iter().sum::<u32>() as usize
 }
 
 /// The shape of a class with its masks `widths` wide: each identifier `x`
@@ -428,7 +434,7 @@ fn synthesize(key: &str, widths: &[u32]) -> (String, Vec<u32>) {
     let mut offsets = Vec::with_capacity(widths.len());
     let mut widths = widths.iter().map(|&w| w as usize);
     let mut at = 0;
-    for (i, c) in key.match_indices([IDENT_MARKER, STR_MARKER, INT_MARKER, DOC_MARKER]) {
+    for (i, c) in key.match_indices(MARKERS) {
         out.push_str(&key[at..i]);
         at = i + c.len();
         offsets.push(out.len() as u32);
@@ -1700,7 +1706,7 @@ impl Laid {
 /// What is known of one shape.
 struct Shape {
     class: u32,
-    /// its masks' widths (see [`Unit::class`])
+    /// its masks' widths (see [`Unit::class`]), until it is sent to rustfmt
     widths: Vec<u32>,
     laid: Option<Laid>,
 }
@@ -1895,8 +1901,7 @@ impl Layout {
             let id = match self.class[class as usize].shapes.get(&widths) {
                 Some(&id) => id,
                 None => {
-                    let len =
-                        self.class[class as usize].key.len() + widths.iter().sum::<u32>() as usize;
+                    let len = shape_len(&self.class[class as usize].key, &widths);
                     let id = self.new_shape(class, widths.clone(), None);
                     self.class[class as usize].shapes.insert(widths, id);
                     let (ids, size) = &mut self.batch;
@@ -1959,11 +1964,14 @@ impl Layout {
         for class in order {
             let ids = of_class.remove(&class).unwrap_or_default();
             let Class { part, key, .. } = &self.class[class as usize];
-            let shape = |id: u32| (id, self.shapes[id as usize].widths.clone());
+            // a shape's widths are read once, here: it is asked once
+            let shapes = &mut self.shapes;
+            let mut shape = |id: u32| (id, std::mem::take(&mut shapes[id as usize].widths));
             if ids.len() < bracket_at {
                 for id in ids {
                     let (id, widths) = shape(id);
-                    len += key.len() + widths.iter().sum::<u32>() as usize;
+                    len += shape_len(key, &widths);
+                    self.stats.asked += 1;
                     batch.push((*part, key.clone(), Ask::Shape(id, widths)));
                 }
             } else {
@@ -1976,22 +1984,13 @@ impl Layout {
                 while !shapes.is_empty() {
                     let rest = shapes.split_off(size.min(shapes.len()));
                     len += 2 * key.len();
+                    self.stats.asked += 2;
+                    self.stats.brackets += 1;
                     batch.push((*part, key.clone(), Ask::Bracket(shapes)));
                     shapes = rest;
                 }
             }
         }
-        self.stats.brackets += batch
-            .iter()
-            .filter(|(_, _, ask)| matches!(ask, Ask::Bracket(_)))
-            .count();
-        self.stats.asked += batch
-            .iter()
-            .map(|(_, _, ask)| match ask {
-                Ask::Shape(..) => 1,
-                Ask::Bracket(_) => 2,
-            })
-            .sum::<usize>();
         let ready = self.ready.take(format::processes_for(len));
         self.running
             .push(std::thread::spawn(move || lay_batch(batch, ready)));
@@ -2162,14 +2161,10 @@ impl Layout {
 /// shape and both ends of every bracket; then, in a second round, the shapes of
 /// each bracket whose ends were not laid out alike.
 fn lay_batch(batch: Batch, ready: Vec<std::process::Child>) -> Done {
-    // the first round's texts: what each stands for, and where its masks sit
-    let mut texts: Vec<(Part, Option<u32>, Vec<u32>, String)> = Vec::new();
+    let mut texts: Vec<Text> = Vec::new();
     for (part, key, ask) in &batch {
         match ask {
-            Ask::Shape(id, widths) => {
-                let (text, offsets) = synthesize(key, widths);
-                texts.push((*part, Some(*id), offsets, text));
-            }
+            Ask::Shape(id, widths) => texts.push(Text::of(*part, Some(*id), key, widths)),
             Ask::Bracket(shapes) => {
                 for wide in [false, true] {
                     let mut widths = shapes[0].1.clone();
@@ -2178,8 +2173,7 @@ fn lay_batch(batch: Batch, ready: Vec<std::process::Child>) -> Done {
                             *w = if wide { (*w).max(o) } else { (*w).min(o) };
                         }
                     }
-                    let (text, offsets) = synthesize(key, &widths);
-                    texts.push((*part, None, offsets, text));
+                    texts.push(Text::of(*part, None, key, &widths));
                 }
             }
         }
@@ -2198,8 +2192,7 @@ fn lay_batch(batch: Batch, ready: Vec<std::process::Child>) -> Done {
                 _ => {
                     split += 1;
                     for (id, widths) in shapes {
-                        let (text, offsets) = synthesize(&key, &widths);
-                        alone.push((part, Some(id), offsets, text));
+                        alone.push(Text::of(part, Some(id), &key, &widths));
                     }
                 }
             },
@@ -2207,24 +2200,47 @@ fn lay_batch(batch: Batch, ready: Vec<std::process::Child>) -> Done {
     }
     if !alone.is_empty() {
         let laid = lay_texts(&alone, Vec::new())?;
-        out.extend(alone.iter().zip(laid).filter_map(|(t, l)| Some((t.1?, l))));
+        out.extend(
+            alone
+                .iter()
+                .zip(laid)
+                .filter_map(|(t, l)| Some((t.shape?, l))),
+        );
     }
     Ok((out, split))
 }
 
-/// rustfmt's layout of each text (its part, whether it is a bracket's end (no
-/// shape id), where its masks sit, the text) where it can be trusted; a bracket's
-/// end with a line wider than [`MAX_WIDTH`] is not. Nothing where rustfmt refused
-/// them; why, where it could not be run.
-fn lay_texts(
-    texts: &[(Part, Option<u32>, Vec<u32>, String)],
-    ready: Vec<std::process::Child>,
-) -> Result<Vec<Option<Laid>>, String> {
+/// A text for rustfmt: a shape, or a bracket's end.
+struct Text {
+    part: Part,
+    /// the shape it is (none: a bracket's end)
+    shape: Option<u32>,
+    /// where its masks sit in it
+    offsets: Vec<u32>,
+    text: String,
+}
+
+impl Text {
+    fn of(part: Part, shape: Option<u32>, key: &str, widths: &[u32]) -> Self {
+        let (text, offsets) = synthesize(key, widths);
+        Text {
+            part,
+            shape,
+            offsets,
+            text,
+        }
+    }
+}
+
+/// rustfmt's layout of each text where it can be trusted; a bracket's end with a
+/// line wider than [`MAX_WIDTH`] is not. Nothing where rustfmt refused them; why,
+/// where it could not be run.
+fn lay_texts(texts: &[Text], ready: Vec<std::process::Child>) -> Result<Vec<Option<Laid>>, String> {
     let mut input = String::new();
     let mut starts = Vec::with_capacity(texts.len());
-    for (_, _, _, text) in texts {
+    for t in texts {
         starts.push(input.len());
-        input.push_str(text);
+        input.push_str(&t.text);
         input.push_str(MARK);
         input.push('\n');
     }
@@ -2233,19 +2249,17 @@ fn lay_texts(
         Err(format::Failure::Missing(why)) => return Err(why),
         Err(format::Failure::Rejected(_)) => return Ok(vec![None; texts.len()]),
     };
-    let sep = format!("{MARK}\n");
-    let outputs: Vec<&str> = output.split(&sep).collect();
+    let outputs: Vec<&str> = output.split(&format!("{MARK}\n")).collect();
     if outputs.len() != texts.len() + 1 {
         return Ok(vec![None; texts.len()]);
     }
     Ok(texts
         .iter()
-        .zip(input.split(&sep))
         .zip(outputs)
-        .map(|(((part, id, offsets, _), i), o)| {
-            let fits = id.is_some() || o.lines().all(|l| l.chars().count() <= MAX_WIDTH);
-            lay(i, o, offsets)
-                .and_then(|l| l.cut(*part))
+        .map(|(t, o)| {
+            let fits = t.shape.is_some() || o.lines().all(|l| l.chars().count() <= MAX_WIDTH);
+            lay(&t.text, o, &t.offsets)
+                .and_then(|l| l.cut(t.part))
                 .filter(|_| fits)
         })
         .collect())

@@ -517,7 +517,7 @@ impl Generator {
             }
             Ok(())
         };
-        let (files, degraded) = std::thread::scope(|scope| -> Result<_, GenerateError> {
+        let (mut files, degraded) = std::thread::scope(|scope| -> Result<_, GenerateError> {
             // the server module is emitted on a thread of its own, beside the types
             // and the client: the slowest to emit, it no longer waits for them
             let server = self.server.then(|| scope.spawn(|| self.server_module()));
@@ -626,7 +626,6 @@ impl Generator {
             }
             Ok((files, degraded))
         })?;
-        let mut files = files;
         let degradations = sorted(degraded);
 
         let (formatted, w, unformatted, _) = laying.finish();
@@ -1011,16 +1010,16 @@ fn sorted(mut degraded: Vec<Degradation>) -> Vec<Degradation> {
 /// formatted in parallel. The bundled specs' modules stay in one file each.
 const PART_LIMIT: usize = 2 << 20;
 
-/// A module's `chunks` of whole top-level items (inner attributes only in the
-/// first) as the units of its files: `path`, and where the module's text is larger
-/// than `limit` bytes ([`PART_LIMIT`] unless set), the parts it includes
-/// (`src/server.rs` includes `src/server/part_2.rs` and on).
 /// A module file's inner attributes: its doc and the lints generated code allows.
 fn module_head(doc: &str) -> TokenStream {
     let lints: TokenStream = ALLOWED_LINTS.parse().unwrap_or_default();
     quote! { #![doc = #doc] #![allow(#lints)] }
 }
 
+/// A module's `chunks` of whole top-level items (inner attributes only in the
+/// first) as the units of its files: `path`, and where the module's text is larger
+/// than `limit` bytes ([`PART_LIMIT`] unless set), the parts it includes
+/// (`src/server.rs` includes `src/server/part_2.rs` and on).
 fn module_parts(
     path: &str,
     chunks: Vec<TokenStream>,
